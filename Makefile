@@ -1,0 +1,37 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step they use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: demo test install system-deps lint typecheck unit clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip setuptools wheel
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	bash scripts/system-deps.sh
+
+## demo: run the whole checklist against the bundled reference deployment; print the verdict and the report path
+demo: install system-deps
+	$(PY) -m pytest_release.demo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install system-deps
+	$(PY) -m pytest -p no:release tests
+
+## test: the project's own checks: ruff, mypy --strict, then the test suite
+test: lint typecheck unit
+
+clean:
+	rm -rf reports/* .pytest_cache .mypy_cache .ruff_cache
