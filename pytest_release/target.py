@@ -1,0 +1,92 @@
+"""The deployment under test: where it is, whether it answers, which version it runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from pytest_release import __version__
+
+USER_AGENT = f"pytest-release/{__version__} (deployment checklist verification)"
+REACHABILITY_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The base URL of the deployment, the version expected and the version it reports."""
+
+    url: str
+    expected_version: str | None = None
+    version_seen: str | None = None
+    reference: bool = False
+
+    def join(self, path: str) -> str:
+        return self.url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class TargetUnreachable(Exception):
+    """The target did not answer; the message says what happened and what to check."""
+
+
+def make_client(base_url: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
+    """An httpx client with sane timeouts and a user agent naming the tool."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+def check_reachable(url: str) -> str | None:
+    """Ask the target once, quickly; return the version it reports (from /version) if any.
+
+    Any HTTP answer (even 503 during maintenance) counts as reachable; connection errors,
+    timeouts and TLS failures raise TargetUnreachable.
+    """
+    with make_client(url, REACHABILITY_TIMEOUT) as client:
+        try:
+            client.get("/")
+        except httpx.HTTPError as exc:
+            raise TargetUnreachable(
+                f"{url} did not answer ({type(exc).__name__}: {exc or 'no detail'}); "
+                "check the URL, that the service is running and that this machine can reach it"
+            ) from exc
+        try:
+            response = client.get("/version")
+            if response.status_code == 200:
+                data = response.json()
+                if isinstance(data, dict) and data.get("version") is not None:
+                    return str(data["version"])
+        except (httpx.HTTPError, ValueError):
+            pass  # /version is optional for reachability; the deploy suite checks it
+    return None
+
+
+@dataclass(slots=True)
+class StartedReference:
+    url: str
+    stop: Callable[[], None]
+
+
+def start_reference(faults: tuple[str, ...]) -> StartedReference:
+    """Start the bundled reference deployment on a free loopback port."""
+    try:
+        from pytest_release.reference.launcher import start_reference_server
+    except ImportError as exc:
+        raise TargetUnreachable(
+            "no --target-url was given and the bundled reference deployment cannot be "
+            f"imported ({exc}); pass --target-url URL"
+        ) from exc
+    env_faults = tuple(f for f in os.environ.get("PYTEST_RELEASE_FAULTS", "").split(",") if f)
+    try:
+        server = start_reference_server(faults=(*env_faults, *faults))
+    except Exception as exc:  # any start failure becomes a reason, never a crash
+        raise TargetUnreachable(
+            f"the bundled reference deployment did not start: {exc}"
+        ) from exc
+    return StartedReference(url=server.url, stop=server.stop)
