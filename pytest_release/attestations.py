@@ -91,7 +91,12 @@ class Attestations:
 
     def __post_init__(self) -> None:
         index: dict[str, list[object]] = {}
-        for entry in (*self.attestations, *self.not_applicable, *self.waivers):
+        entries: tuple[Attestation | NotApplicable | Waiver, ...] = (
+            *self.attestations,
+            *self.not_applicable,
+            *self.waivers,
+        )
+        for entry in entries:
             index.setdefault(entry.item, []).append(entry)
         object.__setattr__(self, "_by_item", {k: tuple(v) for k, v in index.items()})
 
@@ -130,7 +135,9 @@ def load_attestations(path: Path, checklist: Checklist, today: dt.date) -> Attes
     reader = _Reader(path, checklist)
     waivers = tuple(reader.waiver(e, n) for n, e in reader.entries(data, "waiver"))
     return Attestations(
-        attestations=tuple(reader.attestation(e, n) for n, e in reader.entries(data, "attestation")),
+        attestations=tuple(
+            reader.attestation(e, n) for n, e in reader.entries(data, "attestation")
+        ),
         not_applicable=tuple(
             reader.not_applicable(e, n) for n, e in reader.entries(data, "not_applicable")
         ),
@@ -160,7 +167,7 @@ class _Reader:
         if isinstance(value, dt.date | dt.datetime):
             return value.isoformat()
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{self._where(kind, number)} needs {key} = \"...\"")
+            raise ConfigError(f'{self._where(kind, number)} needs {key} = "..."')
         return value.strip()
 
     def optional(self, entry: Mapping[str, Any], key: str) -> str | None:
@@ -179,7 +186,8 @@ class _Reader:
             close = difflib.get_close_matches(item_id, self.checklist.ids, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConfigError(
-                f"{self._where(kind, number)}: item {item_id!r} is not in {self.checklist.path}{hint}"
+                f"{self._where(kind, number)}: item {item_id!r} is not in "
+                f"{self.checklist.path}{hint}"
             )
         return item_id
 

@@ -5,8 +5,9 @@ A team adds a verdict rule in its conftest.py::
     from pytest_release.verdict import Reason
 
     def pytest_release_verdict_reasons(context):
-        failed = [r for r in context.items if r.status == "fail" and r.item.category == "payments"]
-        return [Reason("payments-broken", "payments failed", tuple(r.item.id for r in failed))] if failed else []
+        bad = [r for r in context.items if r.status == "fail" and r.item.category == "payments"]
+        ids = tuple(r.item.id for r in bad)
+        return [Reason("payments-broken", "payments failed", ids)] if bad else []
 """
 
 from __future__ import annotations

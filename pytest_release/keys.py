@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
-if TYPE_CHECKING:
-    from pytest_release.checklist.model import Checklist
-    from pytest_release.settings import Settings
-    from pytest_release.target import Target
+from pytest_release.checklist.model import Checklist
+from pytest_release.settings import Settings
+from pytest_release.target import Target
 
-SETTINGS_KEY = pytest.StashKey["Settings"]()
-CHECKLIST_KEY = pytest.StashKey["Checklist"]()
-TARGET_KEY = pytest.StashKey["Target"]()
+SETTINGS_KEY = pytest.StashKey[Settings]()
+CHECKLIST_KEY = pytest.StashKey[Checklist]()
+TARGET_KEY = pytest.StashKey[Target]()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-import pytest
+from _pytest.outcomes import Skipped
 
 from pytest_release.verdict import EVIDENCE_MISSING
 
 
-class Inconclusive(pytest.skip.Exception):
+class Inconclusive(Skipped):
     """Raised when evidence cannot be collected; pytest shows a skip, the verdict sees why."""
 
     def __init__(self, reason: str, rule: str = EVIDENCE_MISSING) -> None:

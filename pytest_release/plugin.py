@@ -23,7 +23,7 @@ from pytest_release.settings import (
 )
 
 PHASE_HELP = {
-    Phase.PREDEPLOY: "checks before the maintenance window (code quality, docs, environment, audit)",
+    Phase.PREDEPLOY: "checks before the window (code quality, docs, environment, security audit)",
     Phase.DEPLOY: "deployment steps: backup, maintenance mode, deployment, verification, go live",
     Phase.SMOKE: "the fast critical subset run during the maintenance window",
     Phase.POSTDEPLOY: "checks after go-live (functionality, performance, security, monitoring)",

@@ -112,8 +112,7 @@ def to_json(record: RunRecord) -> dict[str, Any]:
             for t in record.tests
         ],
         "attestations": [
-            {"checklist": a.item, "by": a.by, "at": a.at, "note": a.note}
-            for a in att.attestations
+            {"checklist": a.item, "by": a.by, "at": a.at, "note": a.note} for a in att.attestations
         ],
         "waivers": [_waiver(w, False) for w in att.waivers]
         + [_waiver(w, True) for w in att.expired_waivers],

@@ -142,7 +142,11 @@ class ReleaseSession:
             assert isinstance(exc, Inconclusive)
             extra.append((PROP_INCONCLUSIVE, [exc.rule, exc.reason]))
         target = self.config.stash.get(TARGET_KEY, None)
-        if target is not None and report.when == "setup" and "target" in item.fixturenames:
+        if (
+            target is not None
+            and report.when == "setup"
+            and "target" in getattr(item, "fixturenames", ())
+        ):
             extra.append((PROP_TARGET_URL, target.url))
             if target.version_seen is not None:
                 extra.append((PROP_TARGET_VERSION, target.version_seen))
@@ -202,7 +206,9 @@ class ReleaseSession:
         phase = run_phase(markexpr, self.settings.phase)
         problems = list(self.problems)
         if session.shouldfail or session.shouldstop:
-            problems.append(f"the run was stopped early: {session.shouldfail or session.shouldstop}")
+            problems.append(
+                f"the run was stopped early: {session.shouldfail or session.shouldstop}"
+            )
         context = VerdictContext(
             items=items,
             phase=phase,
@@ -210,7 +216,9 @@ class ReleaseSession:
             problems=tuple(dict.fromkeys(problems)),
             tests_run=len(records),
         )
-        reasons = [r for rs in self.config.hook.pytest_release_verdict_reasons(context=context) for r in rs]
+        reasons = [
+            r for rs in self.config.hook.pytest_release_verdict_reasons(context=context) for r in rs
+        ]
         verdict: Verdict = decide(context, reasons)
         finished = dt.datetime.now(dt.UTC)
         return RunRecord(
@@ -265,7 +273,14 @@ def _compile_markexpr(markexpr: str) -> Callable[[frozenset[str]], bool]:
     from _pytest.mark.expression import Expression
 
     expression = Expression.compile(markexpr)
-    return lambda names: expression.evaluate(lambda name, **_: name in names)
+
+    def matches(names: frozenset[str]) -> bool:
+        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in names
+
+        return expression.evaluate(has)
+
+    return matches
 
 
 def _outcome(report: pytest.TestReport) -> Outcome | None:

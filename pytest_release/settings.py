@@ -173,7 +173,7 @@ def _target_url(value: Any) -> str | None:
     if value is None:
         return None
     url = str(value).strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or "://" == url[-3:]:
+    if not url.startswith(("http://", "https://")) or url[-3:] == "://":
         raise ConfigError(
             f"target_url {value!r} is not an http(s) URL; write e.g. --target-url https://staging.example.org"
         )
@@ -217,9 +217,7 @@ def _parse_options(pyproject: Mapping[str, Any]) -> ParseOptions:
     phases = dict(DEFAULT_PHASES)
     for heading, phase in _table(pyproject, "phases").items():
         phases[normalize_heading(heading)] = _enum(Phase, phase, f"phases.{heading!r}")
-    categories = {
-        normalize_heading(h): str(c) for h, c in _table(pyproject, "categories").items()
-    }
+    categories = {normalize_heading(h): str(c) for h, c in _table(pyproject, "categories").items()}
     severities = {
         k.lower(): _enum(Severity, v, f"severities.{k!r}")
         for k, v in _table(pyproject, "severities").items()

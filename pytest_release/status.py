@@ -85,7 +85,9 @@ def item_result(
     nodeids = tuple(r.nodeid for r in records)
     evidence = tuple(e for r in records for e in r.evidence)
 
-    def result(status: Status, note: str | None, inconclusive: tuple[str, str] | None = None) -> ItemResult:
+    def result(
+        status: Status, note: str | None, inconclusive: tuple[str, str] | None = None
+    ) -> ItemResult:
         return ItemResult(item, status, in_scope, nodeids, evidence, note, inconclusive)
 
     na = attestations.not_applicable_entry(item.id)
@@ -106,11 +108,13 @@ def item_result(
         return result(Status.WARN if item.severity is Severity.LOW else Status.FAIL, note)
     inconclusive = next((r for r in records if r.inconclusive), None)
     if inconclusive is not None and inconclusive.inconclusive is not None:
-        rule, reason = inconclusive.inconclusive
+        reason = inconclusive.inconclusive[1]
         return result(Status.SKIP, f"inconclusive: {reason}", inconclusive.inconclusive)
     if any(r.outcome in PASSING for r in records):
         skipped = sum(r.outcome is Outcome.SKIPPED for r in records)
-        return result(Status.PASS, f"{skipped} of {len(records)} tests skipped" if skipped else None)
+        return result(
+            Status.PASS, f"{skipped} of {len(records)} tests skipped" if skipped else None
+        )
     xfailed = next((r for r in records if r.outcome is Outcome.XFAILED), None)
     if xfailed is not None:
         return result(Status.WARN, f"known failure (xfail): {xfailed.message or 'no reason given'}")
@@ -123,7 +127,10 @@ def item_result(
     if not in_scope:
         return result(Status.SKIP, "not in the selected phase")
     if waiver is not None:
-        return result(Status.WAIVED, f"waived until {waiver.expires.isoformat()} by {waiver.by}: {waiver.reason}")
+        return result(
+            Status.WAIVED,
+            f"waived until {waiver.expires.isoformat()} by {waiver.by}: {waiver.reason}",
+        )
     return result(
         Status.UNCOVERED,
         "no test is linked and nobody attested it: link a test with "

@@ -86,7 +86,5 @@ def start_reference(faults: tuple[str, ...]) -> StartedReference:
     try:
         server = start_reference_server(faults=(*env_faults, *faults))
     except Exception as exc:  # any start failure becomes a reason, never a crash
-        raise TargetUnreachable(
-            f"the bundled reference deployment did not start: {exc}"
-        ) from exc
+        raise TargetUnreachable(f"the bundled reference deployment did not start: {exc}") from exc
     return StartedReference(url=server.url, stop=server.stop)

@@ -92,11 +92,15 @@ def _criteria_reasons(ctx: VerdictContext) -> Iterable[Reason]:
             checklist=tuple(r.item.id for r in results),
         )
     high = [r for r in failed if r.item.severity.rank >= Severity.HIGH.rank]
-    if len(high) >= ctx.high_priority_threshold:
+    # Critical failures count towards "multiple", but only a high one makes the rule say more
+    # than the criteria above already do.
+    if len(high) >= ctx.high_priority_threshold and any(
+        r.item.severity is Severity.HIGH for r in high
+    ):
         yield Reason(
             rule=Criterion.MULTIPLE_HIGH_PRIORITY.value,
-            detail=f"{CRITERION_WORDS[Criterion.MULTIPLE_HIGH_PRIORITY]}: {len(high)} high-priority "
-            f"items failed (threshold {ctx.high_priority_threshold})",
+            detail=f"{CRITERION_WORDS[Criterion.MULTIPLE_HIGH_PRIORITY]}: {len(high)} "
+            f"high-priority items failed (threshold {ctx.high_priority_threshold})",
             checklist=tuple(r.item.id for r in high),
         )
 
@@ -122,7 +126,8 @@ def _inconclusive_reasons(ctx: VerdictContext) -> Iterable[Reason]:
         yield Reason(
             UNCOVERED_CRITICAL,
             f"{len(missing)} critical item(s) in scope have no result (no test ran and no "
-            "attestation): " + ", ".join(r.item.id for r in missing[:10])
+            "attestation): "
+            + ", ".join(r.item.id for r in missing[:10])
             + (" …" if len(missing) > 10 else ""),
             tuple(r.item.id for r in missing),
             ReasonKind.INCONCLUSIVE,
