@@ -1,0 +1,1 @@
+"""Alembic migrations of the reference deployment's database (a package so it ships)."""
