@@ -77,11 +77,11 @@ _PY_TRACEBACK = "Traceback (most recent call last):"
 
 
 def _python_command(binary: str, script: str, limits: Limits) -> list[str]:
-    # -I: ignore PYTHON* variables, the user site and the script's directory. The site module
-    # stays on (no -S) because example code calls exit()/quit(), which site provides; /usr/local
-    # is hidden by the sandbox, so site only adds read-only Debian packages. The venv of the
-    # server is never used: this is the system interpreter.
-    return [binary, "-I", script]
+    # -I: ignore PYTHON* variables, the user site and the script's directory. -S: skip the site
+    # module, which halves the interpreter's start-up (about 15 ms per run) and adds no
+    # packages; the price is that the REPL helpers exit()/quit() are missing (sys.exit works).
+    # The server's venv is never used: this is the system interpreter.
+    return [binary, "-I", "-S", script]
 
 
 def _python_explain(stderr: str, script: str, limits: Limits) -> Failure:

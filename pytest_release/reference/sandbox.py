@@ -21,6 +21,7 @@ by ``mechanism``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import subprocess
@@ -41,7 +42,7 @@ from pytest_release.reference.sandbox_limits import (
     prlimit_options,
 )
 from pytest_release.reference.sandbox_process import memfd_with, supervise, tasks_of_user
-from pytest_release.reference.sandbox_result import busy, interpret
+from pytest_release.reference.sandbox_result import busy, interpret, sandbox_failed
 
 __all__ = [
     "EXIT_BUSY",
@@ -54,6 +55,8 @@ __all__ = [
     "Sandbox",
     "SandboxUnavailable",
 ]
+
+log = logging.getLogger(__name__)
 
 BWRAP = "/usr/bin/bwrap"
 PRLIMIT = "/usr/bin/prlimit"
@@ -209,6 +212,11 @@ class Sandbox:
             if self._insecure:
                 return await self._run_insecure(lang, code)
             return await self._run_bwrap(lang, code)
+        except OSError:
+            # Could not even start the process (out of PIDs or memory on the host, a binary
+            # removed under our feet): the server's problem, so log it and answer plainly.
+            log.exception("could not start a %s sandbox", language)
+            return sandbox_failed((time.perf_counter() - queued) * 1000)
         finally:
             slots.release()
 

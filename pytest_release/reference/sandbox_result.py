@@ -24,7 +24,7 @@ from pytest_release.reference.sandbox_limits import (
 )
 from pytest_release.reference.sandbox_process import Finished
 
-__all__ = ["busy", "interpret"]
+__all__ = ["busy", "interpret", "sandbox_failed"]
 
 log = logging.getLogger("pytest_release.reference.sandbox")
 
@@ -42,6 +42,16 @@ def busy(limits: Limits, waited_ms: float) -> RunResult:
     )
 
 
+def sandbox_failed(duration_ms: float) -> RunResult:
+    """The answer when the sandbox, not the user's code, failed; the details go to the log."""
+    return RunResult(
+        output="",
+        error="The sandbox failed to start; the server log says why",
+        exit_code=EXIT_SANDBOX_ERROR,
+        duration_ms=duration_ms,
+    )
+
+
 def interpret(
     done: Finished, *, lang: Language, script: str, limits: Limits, sandboxed: bool
 ) -> RunResult:
@@ -50,12 +60,7 @@ def interpret(
     if sandboxed and rc == 1 and not done.stdout and done.stderr.startswith("bwrap: "):
         # bubblewrap's own complaint is about the server, not the user's code.
         log.error("sandbox failed to start: %s", done.stderr.strip())
-        return RunResult(
-            output="",
-            error="The sandbox failed to start; the server log says why",
-            exit_code=EXIT_SANDBOX_ERROR,
-            duration_ms=done.duration_ms,
-        )
+        return sandbox_failed(done.duration_ms)
     if rc == 0:
         failure = Failure(kept=done.stderr.replace(script, lang.filename), error=None)
     else:
