@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pytest_release.probes.headers.cookies import cookies
 from pytest_release.probes.headers.csp import CspAnalysis, analyze_csp
-from pytest_release.probes.headers.grading import grade_for_score, score_modifier, total_score
+from pytest_release.probes.headers.grading import SCORE_TABLE, grade_for_score, total_score
 from pytest_release.probes.headers.hsts import preload_entry, strict_transport_security
 from pytest_release.probes.headers.isolation import (
     cross_origin_embedder_policy,
@@ -144,7 +144,7 @@ def analyze(
             name=name,
             result=v.result,
             passed=v.passed,
-            score_modifier=score_modifier(v.result),
+            score_modifier=SCORE_TABLE.get(v.result, 0),
             explanation=v.explanation,
             data=v.data,
         )

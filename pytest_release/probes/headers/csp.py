@@ -233,14 +233,18 @@ def analyze_csp(
                 data=", ".join(header_values) or None,
             )
         )
-    try:
-        header_only = parse_policies(header_policies).directives
-    except CspError:
-        header_only = EMPTY_DIRECTIVES
-    try:
-        meta_only = parse_meta_policies(meta_policies).directives
-    except CspError:
-        meta_only = EMPTY_DIRECTIVES
+    # Most responses carry policies from one source only: reuse the parse then.
+    if not meta_policies:
+        header_only, meta_only = parsed.directives, EMPTY_DIRECTIVES
+    else:
+        try:
+            header_only = parse_policies(header_policies).directives
+        except CspError:
+            header_only = EMPTY_DIRECTIVES
+        try:
+            meta_only = parse_meta_policies(meta_policies).directives
+        except CspError:
+            meta_only = EMPTY_DIRECTIVES
 
     if not header_only and not meta_only:
         # A <meta> policy holding only header-only directives enforces nothing.

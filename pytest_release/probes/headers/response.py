@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Protocol, runtime_checkable
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 HeadersInput = Mapping[str, str] | Sequence[tuple[str, str]] | Iterable[tuple[str, str]]
-
-
-@runtime_checkable
-class _MultiItems(Protocol):
-    """httpx.Headers and similar: a mapping that can list repeated headers one by one."""
-
-    def multi_items(self) -> list[tuple[str, str]]: ...
 
 
 class Headers:
@@ -30,8 +22,10 @@ class Headers:
 
     def __init__(self, headers: HeadersInput) -> None:
         pairs: Iterable[tuple[str, str]]
-        if isinstance(headers, _MultiItems):
-            pairs = headers.multi_items()
+        # httpx.Headers and similar multi-dicts list repeated headers one by one.
+        multi_items = getattr(headers, "multi_items", None)
+        if callable(multi_items):
+            pairs = multi_items()
         elif isinstance(headers, Mapping):
             pairs = headers.items()
         else:
