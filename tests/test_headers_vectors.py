@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pytest_release.probes.headers import (
@@ -396,3 +397,35 @@ def test_report_keys_are_the_twelve_observatory_tests() -> None:
     assert list(report.tests) == [t.value for t in TestName]
     assert report.gradeable
     assert not analyze("https://site.example/", 500, {}).gradeable
+
+
+def test_headers_may_be_a_mapping_pairs_or_httpx_headers() -> None:
+    pairs = [
+        ("Content-Type", "text/html"),
+        ("Set-Cookie", "a=1; Secure; SameSite=Lax"),
+        ("set-cookie", "sessionid=2; Secure"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    from_pairs = analyze("https://site.example/", 200, pairs)
+    from_httpx = analyze("https://site.example/", 200, httpx.Headers(pairs))
+    # The repeated Set-Cookie survives both shapes: the session cookie lacks HttpOnly.
+    for report in (from_pairs, from_httpx):
+        assert report.tests["cookies"].result == "cookies-session-without-httponly-flag"
+        assert "sessionid" in report.tests["cookies"].explanation
+    from_mapping = analyze("https://site.example/", 200, {"x-CONTENT-type-options": "nosniff"})
+    assert from_mapping.tests["x-content-type-options"].result == "x-content-type-options-nosniff"
+
+
+def test_meta_policies_count_only_in_html() -> None:
+    html = (
+        '<html><head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
+        '<meta name="referrer" content="no-referrer"></head></html>'
+    )
+    as_html = analyze("https://site.example/", 200, {"Content-Type": "text/html"}, html)
+    assert as_html.tests["content-security-policy"].result == (
+        "csp-implemented-with-no-unsafe-default-src-none"
+    )
+    assert as_html.tests["referrer-policy"].result == "referrer-policy-private"
+    as_text = analyze("https://site.example/", 200, {"Content-Type": "text/plain"}, html)
+    assert as_text.tests["content-security-policy"].result == "csp-not-implemented"
+    assert as_text.tests["referrer-policy"].result == "referrer-policy-not-implemented"

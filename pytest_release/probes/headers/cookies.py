@@ -211,12 +211,13 @@ def cookies(
     names = ", ".join(sorted({c.name for c in jar}))
     if result is None:
         if missing_same_site:
-            without = ", ".join(sorted(c.name for c in jar if c.same_site is None))
+            without = sorted(c.name for c in jar if c.same_site is None)
+            verb = "lacks" if len(without) == 1 else "lack"
             return Verdict(
                 Result.COOKIES_SECURE_HTTPONLY,
                 True,
-                f"Cookies are Secure and session cookies HttpOnly, but {without} lacks "
-                "SameSite: add SameSite=Lax or Strict",
+                f"Cookies are Secure and session cookies HttpOnly, but {', '.join(without)} "
+                f"{verb} SameSite: add SameSite=Lax or Strict",
                 data=names,
             )
         return Verdict(

@@ -197,7 +197,7 @@ def _unsafe_inline_cause(
     broad = script_src & DANGEROUSLY_BROAD
     if broad:
         return (
-            f"CSP {where} allows any host via {_fmt(broad)}: list the exact origins scripts "
+            f"CSP {where} allows any host ({_fmt(broad)}): list the exact origins scripts "
             "come from, or use nonces with 'strict-dynamic'"
         )
     if "object-src" not in csp and "default-src" not in csp:
@@ -205,7 +205,8 @@ def _unsafe_inline_cause(
             "CSP sets neither object-src nor default-src, so plugins may load from anywhere: "
             "add object-src 'none'"
         )
-    return f"CSP object-src allows {_fmt(object_src & DANGEROUSLY_BROAD)}: set object-src 'none'"
+    loose = _fmt(object_src & DANGEROUSLY_BROAD)
+    return f"CSP object-src allows any host ({loose}): set object-src 'none'"
 
 
 def _insecure(sources: Iterable[str]) -> set[str]:
@@ -346,8 +347,9 @@ def analyze_csp(
     unsafe_style = bool(style_src & BROAD_OR_INLINE)
     if unsafe_style and result is None:
         result = Result.CSP_UNSAFE_INLINE_STYLE_ONLY
+        loose = _fmt(style_src & BROAD_OR_INLINE)
         explanation = (
-            f"CSP is safe for scripts but style-src allows {_fmt(style_src & BROAD_OR_INLINE)}: "
+            f"CSP is safe for scripts but style-src is loose ({loose}): "
             "move inline styles to files or allow them by nonce or hash"
         )
 
