@@ -75,9 +75,9 @@ def analyze(
     Never raises for a bad status: see `Report.gradeable`.
     """
     parsed = Headers(headers)
-    scheme = urlsplit(url).scheme.lower()
-    host = (urlsplit(url).hostname or "").lower()
-    https = scheme == "https"
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    https = parts.scheme.lower() == "https"
     mime = mime_type(parsed)
     # <meta http-equiv> is read only from an HTML body, scripts from anything but
     # a declared non-HTML type.

@@ -26,19 +26,20 @@ def redirection(
     preload: Mapping[str, PreloadEntry],
 ) -> Verdict:
     """Judge the chain of the plain-HTTP fetch: first URL (http://) to final destination."""
-    if chain is None and http_available is None:
+    if http_available is False:
+        return Verdict(
+            Result.REDIRECTION_NOT_NEEDED_NO_HTTP,
+            True,
+            "Nothing answers on plain HTTP, so no redirect to HTTPS is needed",
+        )
+    if not chain:
         # Only the main response was given: how http:// behaves is unknown. The id is the
         # one the Observatory gives a host without HTTP, and it scores 0.
         return Verdict(
             Result.REDIRECTION_NOT_NEEDED_NO_HTTP,
             True,
-            f"Not checked: no plain-HTTP fetch was given (scan() makes one); {FIX_REDIRECT}",
-        )
-    if not chain or http_available is False:
-        return Verdict(
-            Result.REDIRECTION_NOT_NEEDED_NO_HTTP,
-            True,
-            "Nothing answers on plain HTTP, so no redirect to HTTPS is needed",
+            f"Not checked: no plain-HTTP redirect chain was given (scan() fetches one); "
+            f"{FIX_REDIRECT}",
         )
     route = _route(chain)
     if not http_cert_valid:
