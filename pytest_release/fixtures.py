@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from pytest_release.evidence import EvidenceRecorder
@@ -19,6 +19,9 @@ from pytest_release.target import (
     start_reference,
 )
 from pytest_release.verdict import TARGET_UNREACHABLE
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import pytest
 
-from pytest_release import fixtures
+import pytest_release.fixtures as fixtures
 from pytest_release.attestations import Attestations, load_attestations
 from pytest_release.checklist.model import Checklist, Phase, Severity
 from pytest_release.checklist.parse import ChecklistError, parse_file
@@ -32,7 +31,7 @@ PHASE_HELP = {
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from pytest_release import hooks
+    import pytest_release.hooks as hooks
 
     pluginmanager.add_hookspecs(hooks)
 
@@ -152,9 +151,7 @@ def _load_attestations(settings: Settings, checklist: Checklist) -> Attestations
 
 
 def _default_report_paths(config: pytest.Config, settings: Settings) -> None:
-    """report.html (pytest-html, self-contained) and junit.xml in the report dir by default."""
+    """report.html (pytest-html, self-contained) in the report dir unless --html says otherwise."""
     if config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath", None):
         config.option.htmlpath = os.fspath(settings.report_dir / "report.html")
         config.option.self_contained_html = True
-    if not config.option.xmlpath:
-        config.option.xmlpath = os.fspath(Path(settings.report_dir) / "junit.xml")

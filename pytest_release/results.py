@@ -128,9 +128,25 @@ def to_json(record: RunRecord) -> dict[str, Any]:
     }
 
 
+def readable_json(data: dict[str, Any]) -> str:
+    """One top-level key per line and one list element per line: diffable, and fast to write
+    (json's indent= switches to its slow pure-Python encoder, which dominated big runs)."""
+    lines = ["{"]
+    for n, (key, value) in enumerate(data.items()):
+        comma = "," if n < len(data) - 1 else ""
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            elements = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            lines.append(f"  {name}: [\n    {elements}\n  ]{comma}")
+        else:
+            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write atomically so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(readable_json(data), encoding="utf-8")
     tmp.replace(path)

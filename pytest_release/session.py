@@ -20,8 +20,10 @@ import pytest
 from pytest_release.attestations import Attestations
 from pytest_release.checklist.link import Link, UnknownId, link
 from pytest_release.checklist.model import Checklist, ChecklistItem
+from pytest_release.junit import write_junit
 from pytest_release.keys import TARGET_KEY
 from pytest_release.outcomes import Inconclusive
+from pytest_release.redact import Redactor
 from pytest_release.results import RunRecord, to_json, write_json
 from pytest_release.settings import Settings
 from pytest_release.status import PASSING, Outcome, TestRecord, item_results
@@ -109,6 +111,7 @@ class ReleaseSession:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Link before -m deselection runs, so the added markers take part in it."""
         unknown: list[UnknownId] = []
+        decorators: dict[str, pytest.MarkDecorator] = {}
         for item in items:
             ids = [str(a) for m in item.iter_markers("checklist") for a in m.args]
             if not ids:
@@ -119,7 +122,9 @@ class ReleaseSession:
                 continue
             item.stash[LINK_KEY] = result
             for marker in sorted(result.markers):
-                item.add_marker(marker)
+                if marker not in decorators:
+                    decorators[marker] = getattr(pytest.mark, marker)
+                item.add_marker(decorators[marker])
             item.user_properties.append((PROP_CHECKLIST, ",".join(result.ids)))
             if result.severity is not None:
                 item.user_properties.append((PROP_SEVERITY, result.severity.value))
@@ -250,19 +255,18 @@ class ReleaseSession:
         return lambda item: True
 
     def _files(self) -> dict[str, str]:
-        files = {"results": "results.json"}
+        files = {"results": "results.json", "junit": "junit.xml"}
         html = self.config.getoption("htmlpath", None)
         if html:
             files["html"] = _relative(Path(html), self.settings.report_dir)
-        xml = self.config.option.xmlpath
-        if xml:
-            files["junit"] = _relative(Path(xml), self.settings.report_dir)
         return files
 
     def _write(self, record: RunRecord) -> None:
         data = to_json(record)
         self.config.hook.pytest_release_results(record=record, data=data)
         write_json(self.settings.report_dir / "results.json", data)
+        redactor = Redactor(self.settings.secret_patterns)
+        write_junit(self.settings.report_dir / "junit.xml", record, redactor)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.record is not None:

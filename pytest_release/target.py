@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pytest_release import __version__
 
+if TYPE_CHECKING:
+    import httpx
+
 USER_AGENT = f"pytest-release/{__version__} (deployment checklist verification)"
-REACHABILITY_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# (total, connect) seconds; httpx is imported lazily so that runs without a target pay nothing.
+REACHABILITY_TIMEOUT = (5.0, 3.0)
+DEFAULT_TIMEOUT = (15.0, 5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +35,13 @@ class TargetUnreachable(Exception):
     """The target did not answer; the message says what happened and what to check."""
 
 
-def make_client(base_url: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
+def make_client(base_url: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> httpx.Client:
     """An httpx client with sane timeouts and a user agent naming the tool."""
+    import httpx
+
     return httpx.Client(
         base_url=base_url,
-        timeout=timeout,
+        timeout=httpx.Timeout(timeout[0], connect=timeout[1]),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )
@@ -48,6 +53,8 @@ def check_reachable(url: str) -> str | None:
     Any HTTP answer (even 503 during maintenance) counts as reachable; connection errors,
     timeouts and TLS failures raise TargetUnreachable.
     """
+    import httpx
+
     with make_client(url, REACHABILITY_TIMEOUT) as client:
         try:
             client.get("/")
