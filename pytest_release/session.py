@@ -194,7 +194,7 @@ class ReleaseSession:
     def pytest_release_verdict_reasons(self, context: VerdictContext) -> list[Reason]:
         return builtin_reasons(context)
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)  # before pytest-html renders, so the report can show it
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             return
