@@ -317,6 +317,18 @@ def test_memory_hog_is_stopped(sandbox: Sandbox, code: str) -> None:
     assert "memory limit exceeded" in result.error.lower()
 
 
+def test_php_memory_hog_is_stopped(sandbox: Sandbox) -> None:
+    if "php" not in sandbox.languages:
+        pytest.skip("php-cli is not installed (/usr/bin/php); `apt-get install php-cli`")
+    result = run(sandbox, '<?php $a = []; while (true) { $a[] = str_repeat("x", 1 << 20); }', "php")
+    assert result.error is not None
+    assert result.error.startswith("Memory limit exceeded (128 MB): Fatal error: Allowed memory")
+
+
+def test_php_is_left_out_when_it_cannot_start_within_the_memory_limit() -> None:
+    assert Sandbox(Limits(memory_mb=64)).languages == ("python",)
+
+
 def test_output_flood_is_truncated_and_stopped(sandbox: Sandbox) -> None:
     result = run(sandbox, 'while True:\n    print("x" * 100)\n')
     assert result.truncated

@@ -34,6 +34,7 @@ class Language:
     binary: str
     filename: str  # the script's name inside the scratch area; appears in error messages
     host_paths: tuple[str, ...]  # host files/dirs (besides /usr) the interpreter reads
+    min_memory_mb: int  # below this address-space limit the interpreter cannot even start
     build_command: Callable[[str, str, Limits], list[str]]  # (binary, script, limits) → argv
     prepare: Callable[[str], str]  # source as typed on the page → source to run
     explain: Callable[[str, str, Limits], Failure]  # (stderr, script, limits) → Failure
@@ -126,6 +127,7 @@ PYTHON = Language(
     binary="/usr/bin/python3",
     filename="main.py",
     host_paths=(),
+    min_memory_mb=32,
     build_command=_python_command,
     prepare=lambda code: code,
     explain=_python_explain,
@@ -141,8 +143,9 @@ _PHP_MEMORY = ("Allowed memory size of", "Out of memory")
 
 
 def _php_command(binary: str, script: str, limits: Limits) -> list[str]:
-    # PHP's own memory_limit sits well below the address-space rlimit: its allocator maps memory
-    # in chunks and would otherwise die with a bare "mmap() failed" instead of its clear message.
+    # PHP maps about 70 MB of address space before running a line (libicudata alone is ~30 MB).
+    # Its own memory_limit therefore sits 80 MB below the address-space rlimit, so a memory hog
+    # meets PHP's clear "Allowed memory size ... exhausted" rather than a bare "mmap() failed".
     return [
         binary,
         "-d",
@@ -152,7 +155,7 @@ def _php_command(binary: str, script: str, limits: Limits) -> list[str]:
         "-d",
         "html_errors=0",
         "-d",
-        f"memory_limit={max(limits.memory_mb // 2, 16)}M",
+        f"memory_limit={max(limits.memory_mb - 80, 16)}M",
         "-d",
         "opcache.enable_cli=0",  # nothing to cache in a one-shot run; saves startup memory
         script,
@@ -185,6 +188,7 @@ PHP = Language(
     binary="/usr/bin/php",  # Debian php-cli; a symlink through /etc/alternatives
     filename="main.php",
     host_paths=("/etc/alternatives", "/etc/php"),
+    min_memory_mb=96,
     build_command=_php_command,
     prepare=_php_prepare,
     explain=_php_explain,

@@ -139,7 +139,7 @@ class Sandbox:
         self._limits = limits
         self._insecure = insecure
         self._faults = frozenset(faults) & FAULTS.keys()
-        self._languages = installed_languages()
+        self._languages = _usable_languages(limits)
         # As root, start bubblewrap as nobody: RLIMIT_NPROC does not apply to root's processes.
         self._run_as: int | None = SANDBOX_UID if os.geteuid() == 0 else None
         self._hidden = _paths_to_hide()
@@ -162,7 +162,11 @@ class Sandbox:
 
     @property
     def languages(self) -> tuple[str, ...]:
-        """Languages this machine can run: "python" always, "php" when php-cli is installed."""
+        """Languages this machine can run: "python" always, "php" when php-cli is installed.
+
+        A language whose interpreter cannot start within ``limits.memory_mb`` is left out (and
+        the reason logged): PHP needs 96 MB of address space.
+        """
         return tuple(self._languages)
 
     @property
@@ -371,6 +375,21 @@ class Sandbox:
             detail = done.stderr.decode(errors="replace").strip().splitlines()
             return f"sandbox self-test failed: {answer or (detail[-1] if detail else 'no output')}"
         return None
+
+
+def _usable_languages(limits: Limits) -> dict[str, Language]:
+    usable = {}
+    for name, lang in installed_languages().items():
+        if limits.memory_mb >= lang.min_memory_mb:
+            usable[name] = lang
+        else:
+            log.warning(
+                "%s is installed but disabled: it needs memory_mb >= %d, the sandbox has %d",
+                name,
+                lang.min_memory_mb,
+                limits.memory_mb,
+            )
+    return usable
 
 
 def _paths_to_hide() -> tuple[str, ...]:
