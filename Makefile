@@ -11,7 +11,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# Monaco comes from the npm package (cached in ~/.cache/pytest-release/monaco), never a CDN.
 install: $(VENV)/.installed
+	$(PY) -m pytest_release.reference.assets install
 
 system-deps:
 	bash scripts/system-deps.sh

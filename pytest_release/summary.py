@@ -16,7 +16,7 @@ COLOURS = {
     Decision.ROLLBACK: {"red": True, "bold": True},
     Decision.INCONCLUSIVE: {"yellow": True, "bold": True},
 }
-SHOWN = (Status.FAIL, Status.WARN, Status.UNCOVERED)
+SHOWN = (Status.FAIL, Status.WARN)
 MAX_LINES = 25
 
 
@@ -48,14 +48,23 @@ def write_summary(tr: Any, record: RunRecord, report_dir: Path) -> None:
     for result in shown[:MAX_LINES]:
         colour = {"red": True} if result.status is Status.FAIL else {"yellow": True}
         tr.write_line(
-            f"  {result.status.value.upper():9} {result.item.id} [{result.item.severity.value}] "
+            f"  {result.status.value.upper():5} {result.item.id} [{result.item.severity.value}] "
             f"{result.item.text}",
             **colour,
         )
-        if result.note and result.status is not Status.UNCOVERED:
-            tr.write_line(f"            -> {result.note.splitlines()[0][:300]}")
+        if result.note:
+            tr.write_line(f"        -> {result.note.splitlines()[0][:300]}")
     if len(shown) > MAX_LINES:
         tr.write_line(f"  ... and {len(shown) - MAX_LINES} more in results.json")
+    uncovered = [r for r in record.items if r.status is Status.UNCOVERED and r.in_scope]
+    if uncovered:
+        critical = [r.item.id for r in uncovered if r.item.severity.value == "critical"]
+        named = ", ".join(critical[:8]) + (" ..." if len(critical) > 8 else "")
+        tr.write_line(
+            f"  UNCOVERED {len(uncovered)} item(s) have no test and no attestation "
+            f"({len(critical)} critical: {named})",
+            yellow=True,
+        )
     for waiver in record.attestations.expired_waivers:
         tr.write_line(
             f"  WARNING: the waiver for {waiver.item} expired on {waiver.expires.isoformat()} "
