@@ -65,18 +65,28 @@ def with_params(code: str, **params: object) -> str:
     return f"import json\nP = json.loads({json.dumps(json.dumps(params))})\n{code}"
 
 
-def leftover_sandbox_processes() -> list[int]:
-    """Host PIDs of bubblewrap or user code from a bwrap run (their argv names /tmp/main.py)."""
+def tagged(code: str) -> tuple[str, str]:
+    """``code`` that first names its process with a unique tag (inherited by every fork).
+
+    The tag lets a test find processes the code left behind, without mistaking another test's
+    sandbox (pytest-xdist) for a leftover.
+    """
+    tag = f"sbx{os.getpid() % 10000}{time.monotonic_ns() % 100000}"[:15]
+    prefix = f"import ctypes\nctypes.CDLL(None).prctl(15, {tag.encode()!r}, 0, 0, 0)\n"
+    return prefix + code, tag
+
+
+def processes_named(tag: str) -> list[int]:
+    """Host PIDs whose process name is ``tag``."""
     found = []
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit():
             continue
         try:
-            cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+            if Path(f"/proc/{entry.name}/comm").read_text().strip() == tag:
+                found.append(int(entry.name))
         except OSError:
             continue
-        if b"/tmp/main.py\x00" in cmdline:
-            found.append(int(entry.name))
     return found
 
 
@@ -250,36 +260,39 @@ def test_server_secrets_are_invisible(sandbox: Sandbox, secrets: dict[str, str])
 def test_fork_bomb_is_bounded_and_leaves_nothing_behind() -> None:
     small = Limits(cpu_seconds=1, wall_seconds=1.0, memory_mb=64, processes=8, concurrency=1)
     bounded = Sandbox(small)
-    counted = run(
-        bounded,
+    counter, counter_tag = tagged(
         "import os, time\nn = 0\ntry:\n    for _ in range(1000):\n"
         "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)\n"
-        "        n += 1\nexcept OSError:\n    pass\nprint(n)\n",
+        "        n += 1\nexcept OSError:\n    pass\nprint(n)\n"
     )
+    counted = run(bounded, counter)
     assert int(counted.output) < small.processes, counted
-    started = time.monotonic()
-    bomb = run(
-        bounded,
-        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    assert processes_named(counter_tag) == [], "sleeping children outlived their sandbox"
+    bomb, bomb_tag = tagged(
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     )
-    assert bomb.timed_out, bomb
+    started = time.monotonic()
+    exploded = run(bounded, bomb)
+    assert exploded.timed_out, exploded
     assert time.monotonic() - started < small.wall_seconds + 1.5
-    assert leftover_sandbox_processes() == []
+    assert processes_named(bomb_tag) == [], "fork bomb processes outlived their sandbox"
 
 
 def test_infinite_loop_is_killed_with_a_timeout_message(sandbox: Sandbox) -> None:
-    busy_loop = run(sandbox, "while True:\n    pass\n")
+    loop, loop_tag = tagged("while True:\n    pass\n")
+    busy_loop = run(sandbox, loop)
     assert busy_loop.timed_out
     assert busy_loop.exit_code == EXIT_TIMEOUT
     assert busy_loop.error is not None
     assert "timed out" in busy_loop.error
     assert busy_loop.duration_ms < (FAST.wall_seconds + 1) * 1000
-    sleeper = run(sandbox, "import time\ntime.sleep(60)\n")
+    sleep, sleep_tag = tagged("import time\ntime.sleep(60)\n")
+    sleeper = run(sandbox, sleep)
     assert sleeper.timed_out
     assert sleeper.error is not None
     assert sleeper.error.startswith("Execution timed out after 1.5 s (limit)")
     assert sleeper.duration_ms < (FAST.wall_seconds + 1) * 1000
-    assert leftover_sandbox_processes() == []
+    assert processes_named(loop_tag) == processes_named(sleep_tag) == []
 
 
 def test_event_loop_keeps_running_during_a_long_run(sandbox: Sandbox) -> None:
