@@ -47,7 +47,9 @@ def run(root: Path, plugin: bool) -> float:
     done = subprocess.run(args, cwd=root, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"pytest failed (plugin={plugin}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise SystemExit(
+            f"pytest failed (plugin={plugin}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -65,7 +67,9 @@ def main() -> int:
     ratio = on / off
     print(f"{TESTS} tests linked to a {ITEMS}-item checklist, pytest-html on, {ROUNDS} rounds")
     print(f"  without plugin: median {off:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in without)})")
-    print(f"  with plugin:    median {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in with_plugin)})")
+    print(
+        f"  with plugin:    median {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in with_plugin)})"
+    )
     print(f"  ratio {ratio:.3f} (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
     return 0 if ratio <= TARGET else 1
 

@@ -42,9 +42,9 @@ def render_junit(record: RunRecord, redactor: Redactor) -> bytes:
         "skipped": str(skipped),
         "time": f"{record.duration_s:.3f}",
     }
-    root = ET.Element("testsuites", name="pytest-release", **totals)
+    root = ET.Element("testsuites", {"name": "pytest-release", **totals})
     suite = ET.SubElement(
-        root, "testsuite", name="pytest-release", timestamp=record.started, **totals
+        root, "testsuite", {"name": "pytest-release", "timestamp": record.started, **totals}
     )
     suite.text = "\n"
     properties = ET.SubElement(suite, "properties")
@@ -74,7 +74,8 @@ def render_junit(record: RunRecord, redactor: Redactor) -> bytes:
             message = redactor.text(test.message or test.outcome.value)
             element = ET.SubElement(case, child, message=message.splitlines()[0][:500])
             element.text = message
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def write_junit(path: Path, record: RunRecord, redactor: Redactor) -> None:

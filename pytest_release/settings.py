@@ -141,7 +141,7 @@ def build_settings(
         baseline=_path(rootpath, baseline) if baseline else None,
         phase=_enum(Phase, value("phase"), "phase") if value("phase") else None,
         high_priority_threshold=_positive_int(
-            value("high_priority_threshold") or 2, "high_priority_threshold"
+            _default(value("high_priority_threshold"), 2), "high_priority_threshold"
         ),
         parse_options=_parse_options(pyproject),
         secret_patterns=_string_list(pyproject.get("secret_patterns", []), "secret_patterns"),
@@ -150,6 +150,10 @@ def build_settings(
 
 
 INI_KEYS = frozenset({"checklist", "target_url", "report_dir", "attestations", "release_version"})
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def _reject_unknown_keys(table: Mapping[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from pytest_release.attestations import Attestations
 from pytest_release.checklist.model import Checklist, ChecklistItem, Severity, Status
@@ -28,6 +29,8 @@ PASSING = frozenset({Outcome.PASSED, Outcome.XPASSED})
 @dataclass(frozen=True, slots=True)
 class TestRecord:
     """One test as the run saw it."""
+
+    __test__: ClassVar[bool] = False  # not a test class, whatever pytest's name rule says
 
     nodeid: str
     outcome: Outcome

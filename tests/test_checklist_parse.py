@@ -52,7 +52,12 @@ def test_phases_categories_and_severity_defaults_of_the_seed() -> None:
     phases = {item.phase for item in checklist}
     assert phases == {Phase.PREDEPLOY, Phase.DEPLOY, Phase.POSTDEPLOY, Phase.ROLLBACK}
     by_phase = {p: sum(i.phase is p for i in checklist) for p in phases}
-    assert by_phase == {Phase.PREDEPLOY: 26, Phase.DEPLOY: 24, Phase.POSTDEPLOY: 21, Phase.ROLLBACK: 11}
+    assert by_phase == {
+        Phase.PREDEPLOY: 26,
+        Phase.DEPLOY: 24,
+        Phase.POSTDEPLOY: 21,
+        Phase.ROLLBACK: 11,
+    }
     functionality = [i for i in checklist if i.category == "functionality"]
     assert len(functionality) == 6
     assert all(i.severity is Severity.CRITICAL for i in functionality)
@@ -65,9 +70,13 @@ def test_auto_ids_are_stable_and_derived_from_section_and_text() -> None:
     text = "# T\n## Post-Deployment Checks\n### Performance\n- [ ] Pages load fast\n- [x] API ok\n"
     first = parse_text(text)
     second = parse_text(text)
-    assert first.ids == second.ids == (
-        "post-deployment-checks.performance.pages-load-fast",
-        "post-deployment-checks.performance.api-ok",
+    assert (
+        first.ids
+        == second.ids
+        == (
+            "post-deployment-checks.performance.pages-load-fast",
+            "post-deployment-checks.performance.api-ok",
+        )
     )
     assert first.items[1].checked is True
     assert first.items[0].severity is Severity.MEDIUM

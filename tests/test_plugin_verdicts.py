@@ -33,7 +33,9 @@ def test_everything_passing_is_go_with_exit_0(project: pytest.Pytester) -> None:
     result = project.runpytest()
     result.assert_outcomes(passed=5)
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*pytest-release verdict*", "VERDICT: GO*", "*results: *results.json"])
+    result.stdout.fnmatch_lines(
+        ["*pytest-release verdict*", "VERDICT: GO*", "*results: *results.json"]
+    )
     data = results(project)
     assert data["verdict"] == "GO"
     assert data["verdict_reasons"] == []
@@ -108,8 +110,9 @@ def test_low_severity_failure_is_a_warning_not_blocking(project: pytest.Pytester
 
 def test_two_high_failures_are_multiple_high_priority_bugs(project: pytest.Pytester) -> None:
     project.makepyfile(
-        test_checks=ALL_PASS.replace("def test_search(): pass", "def test_search(): assert 0")
-        .replace("def test_checkout(): pass", "def test_checkout(): assert 0")
+        test_checks=ALL_PASS.replace(
+            "def test_search(): pass", "def test_search(): assert 0"
+        ).replace("def test_checkout(): pass", "def test_checkout(): assert 0")
     )
     project.runpytest("-m", "postdeploy")
     data = results(project)
