@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from pytest_release.reference.api_run import run_route
 from pytest_release.reference.cache import choose_cache
@@ -83,11 +85,26 @@ def _error_handlers(ctx: AppContext, renderer: Renderer) -> dict[int | type[Exce
     return {404: http_error, 405: http_error}
 
 
+class PinnedStaticFiles(StaticFiles):
+    """Static files of a pinned package version: browsers may keep them for a day."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers.setdefault("cache-control", "public, max-age=86400")
+        return response
+
+
 def _static_routes(settings: ReferenceSettings) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     monaco = settings.monaco_dir
     if monaco is not None and monaco.is_dir() and not settings.has("monaco-missing"):
-        routes.append(Mount(MONACO_BASE, StaticFiles(directory=monaco), name="monaco"))
+        routes.append(Mount(MONACO_BASE, PinnedStaticFiles(directory=monaco), name="monaco"))
     routes.append(Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"))
     return routes
 

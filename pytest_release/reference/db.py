@@ -8,6 +8,7 @@ The schema is owned by Alembic (``migrations/``); the app upgrades to head at st
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ from sqlalchemy import DateTime, Engine, Float, Integer, String, create_engine, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic's ``context`` is a process-wide proxy: two upgrades at once in one process (tests
+# running several apps) would swap it under each other.
+_ALEMBIC_LOCK = threading.Lock()
 
 
 class Base(DeclarativeBase):
@@ -100,7 +104,7 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision``."""
         config = alembic_config(self.url)
-        with self.engine.begin() as connection:
+        with _ALEMBIC_LOCK, self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

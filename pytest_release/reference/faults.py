@@ -47,7 +47,7 @@ _REGISTRY: dict[str, str] = {
     "migrations-pending": "database migrations are not run to head at startup",
     "metrics-missing": "/metrics answers 404",
     "no-tracking": "code runs are not recorded in the usage statistics",
-    "no-error-log": "errors are not logged",
+    "no-error-log": "errors are not logged (no log line for 4xx/5xx responses or exceptions)",
     # sandbox (implemented by the Sandbox itself; passed through to Sandbox(faults=...))
     "sandbox-host-files": "the sandbox lets user code read host files (/etc, the app's source)",
     "sandbox-network": "the sandbox lets user code open network connections",

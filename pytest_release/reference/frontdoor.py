@@ -113,7 +113,7 @@ class FrontDoor:
             content_type = b"application/json"
         else:
             html = self.renderer.render(
-                "maintenance.html", state=state, title="Down for maintenance", status=state
+                "maintenance.html", state=state, title="Down for maintenance", maintenance=state
             )
             body = html.encode()
             content_type = b"text/html; charset=utf-8"
@@ -170,9 +170,11 @@ class FrontDoor:
         method = str(scope.get("method", "GET"))
         self.ctx.metrics.requests.labels(method=method, route=label, status=str(status)).inc()
         self.ctx.metrics.latency.labels(method=method, route=label).observe(seconds)
-        level = logging.WARNING if status >= 500 else logging.INFO
-        if status >= 500 and self.settings.has("no-error-log"):
+        if status >= 400 and self.settings.has("no-error-log"):
             return
+        level = (
+            logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+        )
         log_event(
             logger,
             "request",

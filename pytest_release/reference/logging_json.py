@@ -86,7 +86,9 @@ def log_event(
     **fields: Any,
 ) -> None:
     """Log one structured event."""
-    logger.log(level, event, extra={"event": event, "fields": fields}, exc_info=exc_info)
+    # The request id is taken now: a handler may format the record later, in another context.
+    extra = {"event": event, "fields": fields, "request_id": request_id_var.get()}
+    logger.log(level, event, extra=extra, exc_info=exc_info)
 
 
 def get_logger(name: str = "") -> logging.Logger:

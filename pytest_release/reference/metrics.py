@@ -13,6 +13,7 @@ from prometheus_client import (
 )
 
 # Buckets around the budgets that matter: pages < 50 ms, runs < 250 ms, slow > 1 s.
+ERROR_KINDS = ("unhandled", "run_api", "database")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -58,6 +59,9 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        # Zero-valued series exist from the start, so "errors went up" alerts have a baseline.
+        for kind in ERROR_KINDS:
+            self.errors.labels(kind=kind)
         self.rate_limited = Counter(
             "rate_limited_total", "Requests refused by the rate limiter.", registry=self.registry
         )

@@ -175,7 +175,7 @@ def build_settings(
 ) -> ReferenceSettings:
     """Merge flags (arguments), environment variables and defaults into checked settings."""
     env = os.environ if environ is None else environ
-    directory = (data_dir or default_data_dir(env)).expanduser().resolve()
+    directory = Path(data_dir or default_data_dir(env)).expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
     limit_text = str(rate_limit) if rate_limit is not None else env.get(RATE_LIMIT_ENV, "30")
     start = banner_start or env.get(BANNER_START_ENV)
