@@ -151,6 +151,15 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(level=args.log_level, secrets=[settings.admin_password])
     try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"pytest-release serve: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            "pick another --port (0 picks a free one)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
         monaco = ensure_monaco(args.monaco_dir)
     except AssetsError as exc:
         # Serve anyway: health, API and security checks still work; pages show the code
@@ -170,6 +179,7 @@ def serve(args: argparse.Namespace) -> int:
         )
     except SandboxUnavailable as exc:
         print(f"pytest-release serve: code execution is unavailable: {exc}", file=sys.stderr)
+        sock.close()
         return 3
 
     import uvicorn
@@ -177,15 +187,6 @@ def serve(args: argparse.Namespace) -> int:
     from pytest_release.reference.app import create_app
 
     app = create_app(settings, sandbox)
-    try:
-        sock = _bind(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"pytest-release serve: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
-            "pick another --port (0 picks a free one)",
-            file=sys.stderr,
-        )
-        return 2
     port = int(sock.getsockname()[1])
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
