@@ -12,6 +12,7 @@ from pytest_release.attestations import Attestations, load_attestations
 from pytest_release.checklist.model import Checklist, Phase, Severity
 from pytest_release.checklist.parse import ChecklistError, parse_file
 from pytest_release.keys import CHECKLIST_KEY, SETTINGS_KEY
+from pytest_release.report.html_plugin import register_html_report
 from pytest_release.session import ReleaseSession
 from pytest_release.settings import (
     INI_KEYS,
@@ -119,6 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not hasattr(config, "workerinput"):
         _default_report_paths(config, settings)
+        register_html_report(config, settings)
 
 
 def _register_markers(config: pytest.Config) -> None:

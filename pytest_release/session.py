@@ -23,7 +23,8 @@ from pytest_release.checklist.model import Checklist, ChecklistItem
 from pytest_release.junit import write_junit
 from pytest_release.keys import TARGET_KEY
 from pytest_release.outcomes import Inconclusive
-from pytest_release.redact import Redactor
+from pytest_release.report.filled_checklist import write_filled_checklist
+from pytest_release.report.redaction import ReportRedactor
 from pytest_release.results import RunRecord, to_json, write_json
 from pytest_release.settings import Settings
 from pytest_release.status import PASSING, Outcome, TestRecord, item_results
@@ -255,18 +256,19 @@ class ReleaseSession:
         return lambda item: True
 
     def _files(self) -> dict[str, str]:
-        files = {"results": "results.json", "junit": "junit.xml"}
+        files = {"results": "results.json", "junit": "junit.xml", "checklist": "checklist.md"}
         html = self.config.getoption("htmlpath", None)
         if html:
             files["html"] = _relative(Path(html), self.settings.report_dir)
         return files
 
     def _write(self, record: RunRecord) -> None:
-        data = to_json(record)
+        redactor = ReportRedactor(self.settings.secret_patterns)
+        data = redactor.strings(to_json(record))  # test messages can carry secrets
         self.config.hook.pytest_release_results(record=record, data=data)
         write_json(self.settings.report_dir / "results.json", data)
-        redactor = Redactor(self.settings.secret_patterns)
         write_junit(self.settings.report_dir / "junit.xml", record, redactor)
+        write_filled_checklist(self.settings.report_dir, record, redactor)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.record is not None:

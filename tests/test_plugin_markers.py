@@ -163,4 +163,4 @@ def test_results_are_right_under_xdist_and_workers_write_nothing(project: pytest
     assert search["checklist"] == ["post.search"]
     assert search["message"].startswith("AssertionError: x")
     written = sorted(p.name for p in (project.path / "reports").iterdir())
-    assert written == ["junit.xml", "report.html", "results.json"]
+    assert written == ["checklist.md", "junit.xml", "report.html", "results.json"]
