@@ -349,6 +349,7 @@ class Sandbox:
         """Start one sandbox synchronously and check that it confines the process."""
         script = f"{SCRATCH}/{PYTHON.filename}"
         code_fd = memfd_with(_SELF_TEST_CODE)
+        timeout = max(5.0, self._limits.wall_seconds)
         try:
             argv, env = self._bwrap_command(PYTHON, code_fd, script)
             done = subprocess.run(
@@ -358,14 +359,14 @@ class Sandbox:
                 env=env,
                 pass_fds=(code_fd,),
                 start_new_session=True,
-                timeout=max(5.0, self._limits.wall_seconds),
+                timeout=timeout,
                 check=False,
                 user=self._run_as,
                 group=self._run_as,
                 extra_groups=[] if self._run_as is not None else None,
             )
         except subprocess.TimeoutExpired:
-            return "the sandbox self-test did not finish within 5 s"
+            return f"the sandbox self-test did not finish within {timeout:g} s"
         except OSError as exc:
             return f"bubblewrap could not be started: {exc}"
         finally:
@@ -378,6 +379,7 @@ class Sandbox:
 
 
 def _usable_languages(limits: Limits) -> dict[str, Language]:
+    """The installed languages whose interpreter can start within ``limits``."""
     usable = {}
     for name, lang in installed_languages().items():
         if limits.memory_mb >= lang.min_memory_mb:
