@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from pytest_release.probes.headers import GRADES
 from pytest_release.settings import ConfigError
 
@@ -137,3 +139,14 @@ def security_settings(section: Mapping[str, Any], rootpath: Path | None = None) 
         ca_file=ca_file,
         expiry_days=expiry,
     )
+
+
+def settings_for(config: pytest.Config) -> SecuritySettings:
+    """The security table of the run's configuration; a bad value fails the test that asks."""
+    from pytest_release.keys import SETTINGS_KEY
+
+    settings = config.stash[SETTINGS_KEY]
+    try:
+        return security_settings(settings.section("security"), settings.rootpath)
+    except ConfigError as exc:
+        pytest.fail(f"pytest-release: {exc}", pytrace=False)

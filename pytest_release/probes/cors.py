@@ -73,6 +73,7 @@ class Exchange:
 @dataclass(frozen=True, slots=True)
 class CorsFinding:
     severity: Severity
+    method: str
     endpoint: str
     origin: str
     trick: str
@@ -97,6 +98,24 @@ class CorsReport:
     def passed(self) -> bool:
         return not self.failures()
 
+    def failure_lines(self) -> list[str]:
+        """One line per untrusted origin granted: where, and how badly; worst first."""
+        grouped: dict[str, list[CorsFinding]] = {}
+        for finding in sorted(self.failures(), key=lambda f: f.severity is not Severity.CRITICAL):
+            grouped.setdefault(finding.origin, []).append(finding)
+        lines = []
+        for origin, findings in grouped.items():
+            first = findings[0]
+            where = ", ".join(dict.fromkeys(f"{f.method} {f.endpoint}" for f in findings))
+            based = f" ({first.trick} trick)" if first.trick not in ("arbitrary", "null") else ""
+            credentials = (
+                " WITH credentials (any site can read responses with the visitor's cookies)"
+                if first.severity is Severity.CRITICAL
+                else ""
+            )
+            lines.append(f"Origin: {origin}{based} is granted{credentials} on {where}")
+        return lines
+
     @property
     def answered(self) -> int:
         """How many exchanges got an HTTP answer at all (0: the probe saw nothing)."""
@@ -109,6 +128,7 @@ class CorsReport:
             "findings": [
                 {
                     "severity": f.severity.value,
+                    "method": f.method,
                     "endpoint": f.endpoint,
                     "origin": f.origin,
                     "trick": f.trick,
@@ -213,6 +233,7 @@ def _judge(exchange: Exchange, crafted: CraftedOrigin, endpoint: str) -> CorsFin
         if exchange.allow_credentials:
             return CorsFinding(
                 Severity.CRITICAL,
+                exchange.method,
                 endpoint,
                 crafted.origin,
                 crafted.trick.value,
@@ -223,6 +244,7 @@ def _judge(exchange: Exchange, crafted: CraftedOrigin, endpoint: str) -> CorsFin
             )
         return CorsFinding(
             Severity.HIGH,
+            exchange.method,
             endpoint,
             crafted.origin,
             crafted.trick.value,
@@ -232,6 +254,7 @@ def _judge(exchange: Exchange, crafted: CraftedOrigin, endpoint: str) -> CorsFin
     if granted == "*" and exchange.allow_credentials:
         return CorsFinding(
             Severity.WARN,
+            exchange.method,
             endpoint,
             crafted.origin,
             crafted.trick.value,
@@ -269,6 +292,7 @@ def probe_cors(
                     findings.append(
                         CorsFinding(
                             Severity.WARN,
+                            method,
                             endpoint,
                             crafted.origin,
                             crafted.trick.value,
@@ -283,6 +307,7 @@ def probe_cors(
                 findings.append(
                     CorsFinding(
                         Severity.WARN,
+                        "OPTIONS",
                         endpoint,
                         origin,
                         "trusted",

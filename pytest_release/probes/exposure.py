@@ -228,9 +228,6 @@ def probe_exposure(
         probed.append((f"{answer.method} {path_or_url}", answer.status))
         return answer
 
-    baseline = get(f"/pytest-release-{secrets.token_hex(6)}.txt")
-    findings += banner_findings("a missing page", baseline.headers)
-
     scripts: list[str] = []
     for page in dict.fromkeys(pages):
         answer = get(page, PAGE_LIMIT)
@@ -241,6 +238,10 @@ def probe_exposure(
             absolute = urljoin(base + page, src)
             if _same_origin(absolute, base) and absolute not in scripts:
                 scripts.append(absolute)
+
+    missing = f"/pytest-release-{secrets.token_hex(6)}.txt"
+    baseline = get(missing)
+    findings += banner_findings(f"GET {missing} (a missing page)", baseline.headers)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         answers = list(pool.map(lambda e: get(e.path), EXPOSED_PATHS))
