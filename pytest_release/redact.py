@@ -16,6 +16,16 @@ _URL_SECRET = re.compile(
     r"(?i)([?&;](?:access_token|token|api_key|apikey|key|secret|password|passwd|sig|signature"
     r"|auth|session|code)=)[^&#\s\"']+"
 )
+_SECRET_NAMES = (
+    r"(?:proxy-)?authorization|set-cookie|cookie|x-api-key|x-auth-token|x-csrf-token"
+    r"|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|passw(?:or)?d|secret"
+)
+# Free text (messages, logs, evidence text) carries headers as 'Cookie: sid=...' lines or as
+# pairs in reprs/JSON/kwargs: {'set-cookie': 'sid=...'}, password="...".
+_QUOTED_PAIR = re.compile(
+    rf"(?i)(['\"]?\b(?:{_SECRET_NAMES})['\"]?\s*[:=]\s*)(['\"])((?:\\.|(?!\2).)*)\2"
+)
+_HEADER_LINE = re.compile(rf"(?i)(\b(?:{_SECRET_NAMES})[ \t]*:[ \t]*)(?!\[REDACTED\])(\S[^\r\n]*)")
 _BUILTIN_PATTERNS = (
     r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}",
     r"\bgh[pousr]_[A-Za-z0-9]{20,}",
@@ -33,6 +43,8 @@ class Redactor:
         self._patterns = [re.compile(p) for p in (*_BUILTIN_PATTERNS, *patterns)]
 
     def text(self, value: str) -> str:
+        value = _QUOTED_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", value)
+        value = _HEADER_LINE.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
         value = _URL_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
         for pattern in self._patterns:
             value = pattern.sub(_keep_groups, value)
