@@ -49,8 +49,11 @@ class CpuSpiker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:
+            # One second of this thread's CPU time (not wall time): on a busy machine the
+            # spike is still a full CPU-second, it just takes longer (capped at 3 s).
+            cpu_deadline = time.thread_time() + 1.0
+            wall_deadline = time.monotonic() + 3.0
+            while time.thread_time() < cpu_deadline and time.monotonic() < wall_deadline:
                 pass
             self._stop.wait(2.0)
 
