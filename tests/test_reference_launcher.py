@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import socket
+import ssl
 from pathlib import Path
 
 import httpx
@@ -124,3 +125,33 @@ def test_missing_npm_gives_an_actionable_message(
     message = str(caught.value)
     assert "npm is not installed" in message and "apt-get install npm" in message
     assert f"monaco-editor@{MONACO_VERSION}" in message
+
+
+def test_tls_with_http_redirect_grades_a_or_better(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    from pytest_release.probes.headers.scan import scan
+
+    authority = trustme.CA()
+    cert = authority.issue_cert("127.0.0.1", "localhost")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    with start_reference_server(
+        ssl_certfile=tmp_path / "cert.pem", ssl_keyfile=tmp_path / "key.pem", http_redirect=True
+    ) as server:
+        assert server.url.startswith("https://") and server.http_url is not None
+        redirect = httpx.get(f"{server.http_url}/python?x=1")
+        assert redirect.status_code == 301
+        assert redirect.headers["location"] == f"{server.url}/python?x=1"
+        context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+        with httpx.Client(verify=context, timeout=10) as http:
+            assert http.get(f"{server.url}/").headers["strict-transport-security"]
+            report = scan(f"{server.url}/", http, http_url=f"{server.http_url}/")
+    assert report.grade in {"A+", "A"}, report
+
+
+def test_http_redirect_needs_tls() -> None:
+    with pytest.raises(ValueError, match="needs ssl_certfile"):
+        start_reference_server(http_redirect=True)
+    code, _, err = cli("serve", "--http-redirect-port", "0")
+    assert code == 2 and "--ssl-certfile" in err

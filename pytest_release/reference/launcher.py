@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -44,9 +45,12 @@ class ReferenceServer:
         data_dir: Path,
         log_path: Path,
         owns_data_dir: bool,
+        http_url: str | None = None,
     ) -> None:
         self.process = process
         self.url = url
+        #: With TLS and ``http_redirect=True``: the plain-HTTP address that redirects to ``url``.
+        self.http_url = http_url
         self.data_dir = data_dir
         self.log_path = log_path
         self._owns_data_dir = owns_data_dir
@@ -105,8 +109,10 @@ def _tail(path: Path, lines: int = STDERR_TAIL_LINES) -> str:
 
 def _answers(url: str) -> bool:
     """True once the server answers HTTP at all (any status: a failing check still answers)."""
+    # Only liveness matters here; the certificate (often self-signed in tests) is not judged.
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=1.0) as response:
+        with urllib.request.urlopen(url, timeout=1.0, context=context) as response:
             response.read()
         return True
     except urllib.error.HTTPError:
@@ -115,9 +121,11 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _read_port(path: Path) -> int | None:
+def _read_ports(path: Path) -> tuple[int, int | None] | None:
     try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["port"])
+        info = json.loads(path.read_text(encoding="utf-8"))
+        redirect = info.get("redirect_port")
+        return int(info["port"]), None if redirect is None else int(redirect)
     except (FileNotFoundError, ValueError, KeyError):
         return None
 
@@ -131,13 +139,25 @@ def start_reference_server(
     extra_env: Mapping[str, str] | None = None,
     timeout: float = 15.0,
     extra_args: Iterable[str] = (),
+    ssl_certfile: str | Path | None = None,
+    ssl_keyfile: str | Path | None = None,
+    http_redirect: bool = False,
 ) -> ReferenceServer:
     """Start ``python -m pytest_release.reference`` and wait until /healthz answers.
 
     ``port=0`` lets the server pick a free port (it reports it back through a file, so
     there is no race between choosing a port and binding it). Without ``data_dir`` a
-    temporary one is created and removed again by ``stop()``.
+    temporary one is created and removed again by ``stop()``. With a certificate and key
+    it serves HTTPS; ``http_redirect=True`` adds a plain-HTTP port that redirects to it.
     """
+    if http_redirect and ssl_certfile is None:
+        raise ValueError("http_redirect needs ssl_certfile and ssl_keyfile (it redirects to HTTPS)")
+    tls_args: list[str] = []
+    if ssl_certfile is not None:
+        tls_args = ["--ssl-certfile", str(ssl_certfile), "--ssl-keyfile", str(ssl_keyfile)]
+        if http_redirect:
+            tls_args += ["--http-redirect-port", "0"]
+    scheme = "https" if ssl_certfile is not None else "http"
     chosen = sorted(parse_faults(faults))  # fail fast, in the caller, on a typo
     owns = data_dir is None
     directory = Path(tempfile.mkdtemp(prefix="pytest-release-ref-")) if owns else Path(data_dir)  # type: ignore[arg-type]
@@ -158,6 +178,7 @@ def start_reference_server(
         "--port-file",
         str(port_file),
         *[arg for name in chosen for arg in ("--fault", name)],
+        *tls_args,
         *extra_args,
     ]
     env = {**os.environ, **(extra_env or {})}
@@ -171,19 +192,20 @@ def start_reference_server(
             start_new_session=True,  # Ctrl-C in the terminal reaches pytest, which stops us
         )
     deadline = time.monotonic() + timeout
-    bound = port or None
     display_host = f"[{host}]" if ":" in host else host
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        bound = bound or _read_port(port_file)
-        if bound and _answers(f"http://{display_host}:{bound}/healthz"):
+        ports = _read_ports(port_file)
+        if ports and _answers(f"{scheme}://{display_host}:{ports[0]}/healthz"):
+            redirect = ports[1]
             return ReferenceServer(
                 process,
-                url=f"http://{display_host}:{bound}",
+                url=f"{scheme}://{display_host}:{ports[0]}",
                 data_dir=directory,
                 log_path=log_path,
                 owns_data_dir=owns,
+                http_url=None if redirect is None else f"http://{display_host}:{redirect}",
             )
         time.sleep(_POLL_S)
     code = process.poll()

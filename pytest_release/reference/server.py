@@ -92,6 +92,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate")
     parser.add_argument("--ssl-keyfile", default=None, help="private key for --ssl-certfile")
     parser.add_argument(
+        "--http-redirect-port",
+        type=_port,
+        default=None,
+        help="with --ssl-certfile: also listen for plain HTTP here and redirect it to HTTPS",
+    )
+    parser.add_argument(
         "--forwarded-allow-ips",
         default=None,
         help="trust X-Forwarded-* from these proxy addresses (default: trust none)",
@@ -133,10 +139,32 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _write_port_file(path: Path, port: int) -> None:
+def _write_port_file(path: Path, port: int, redirect_port: int | None) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"port": port, "pid": os.getpid()}), encoding="utf-8")
+    info = {"port": port, "redirect_port": redirect_port, "pid": os.getpid()}
+    tmp.write_text(json.dumps(info), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _start_redirect_listener(sock: socket.socket, https_port: int) -> None:
+    """Serve the HTTP->HTTPS redirect from a daemon thread (it dies with the process)."""
+    import threading
+
+    import uvicorn
+
+    from pytest_release.reference.https_redirect import redirect_app
+
+    config = uvicorn.Config(
+        redirect_app(https_port),
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="https-redirect", daemon=True
+    ).start()
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -149,13 +177,23 @@ def serve(args: argparse.Namespace) -> int:
     except (SettingsError, UnknownFaultError) as exc:
         print(f"pytest-release serve: {exc}", file=sys.stderr)
         return 2
+    if args.http_redirect_port is not None and not args.ssl_certfile:
+        print(
+            "pytest-release serve: --http-redirect-port redirects to HTTPS, so it needs "
+            "--ssl-certfile and --ssl-keyfile",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(level=args.log_level, secrets=[settings.admin_password])
     try:
         sock = _bind(args.host, args.port)
+        redirect_sock = (
+            None if args.http_redirect_port is None else _bind(args.host, args.http_redirect_port)
+        )
     except OSError as exc:
         print(
-            f"pytest-release serve: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
-            "pick another --port (0 picks a free one)",
+            f"pytest-release serve: cannot listen on {args.host}: {exc.strerror}; "
+            "pick another --port / --http-redirect-port (0 picks a free one)",
             file=sys.stderr,
         )
         return 2
@@ -188,8 +226,11 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings, sandbox)
     port = int(sock.getsockname()[1])
+    redirect_port = None if redirect_sock is None else int(redirect_sock.getsockname()[1])
+    if redirect_sock is not None:
+        _start_redirect_listener(redirect_sock, port)
     if args.port_file is not None:
-        _write_port_file(args.port_file, port)
+        _write_port_file(args.port_file, port, redirect_port)
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -208,6 +249,7 @@ def serve(args: argparse.Namespace) -> int:
         logger,
         "listening",
         url=f"{scheme}://{args.host}:{port}",
+        http_redirect_port=redirect_port,
         data_dir=str(settings.data_dir),
         pid=os.getpid(),
     )
