@@ -11,50 +11,47 @@ from pytest_release.evidence import EvidenceRecorder
 from pytest_release.keys import SETTINGS_KEY, TARGET_KEY
 from pytest_release.outcomes import Inconclusive
 from pytest_release.redact import Redactor
-from pytest_release.target import (
-    Target,
-    TargetUnreachable,
-    check_reachable,
-    make_client,
-    start_reference,
-)
+from pytest_release.target import Target, TargetProvider, TargetUnreachable, make_client
 from pytest_release.verdict import TARGET_UNREACHABLE
 
 if TYPE_CHECKING:
     import httpx
 
 
+PROVIDER_KEY = pytest.StashKey[TargetProvider]()
+
+
+def target_provider(config: pytest.Config) -> TargetProvider:
+    """The session's one TargetProvider (created on first use, closed at unconfigure).
+
+    Collection-time discovery and the ``target`` fixture share it, so the reference
+    deployment starts at most once per session (per xdist worker).
+    """
+    provider = config.stash.get(PROVIDER_KEY, None)
+    if provider is None:
+        settings = config.stash[SETTINGS_KEY]
+        provider = TargetProvider(
+            settings.target_url,
+            tuple(config.getoption("release_faults", None) or ()),
+            settings.release_version,
+        )
+        config.stash[PROVIDER_KEY] = provider
+        config.add_cleanup(provider.close)
+    return provider
+
+
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+def target(request: pytest.FixtureRequest) -> Target:
     """The deployment under test, checked once for reachability (INCONCLUSIVE if it is down).
 
     Without --target-url the bundled reference deployment is started for the session.
     """
-    settings = request.config.stash[SETTINGS_KEY]
-    started = None
     try:
-        url = settings.target_url
-        if url is None:
-            faults = tuple(request.config.getoption("release_faults") or ())
-            started = start_reference(faults)
-            url = started.url
-        seen = check_reachable(url)
+        resolved = target_provider(request.config).resolve()
     except TargetUnreachable as exc:
-        if started is not None:
-            started.stop()
         raise Inconclusive(f"target unreachable: {exc}", TARGET_UNREACHABLE) from None
-    resolved = Target(
-        url=url,
-        expected_version=settings.release_version,
-        version_seen=seen,
-        reference=started is not None,
-    )
     request.config.stash[TARGET_KEY] = resolved
-    try:
-        yield resolved
-    finally:
-        if started is not None:
-            started.stop()
+    return resolved
 
 
 @pytest.fixture

@@ -108,6 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-release: {exc}") from None
     config.stash[SETTINGS_KEY] = settings
     config.pluginmanager.register(fixtures, "release-fixtures")
+    config.pluginmanager.import_plugin("pytest_release.browser_fixtures")
     if not settings.enabled:
         return
     checklist = _load_checklist(config, settings)

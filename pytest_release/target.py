@@ -95,3 +95,54 @@ def start_reference(faults: tuple[str, ...]) -> StartedReference:
     except Exception as exc:  # any start failure becomes a reason, never a crash
         raise TargetUnreachable(f"the bundled reference deployment did not start: {exc}") from exc
     return StartedReference(url=server.url, stop=server.stop)
+
+
+class TargetProvider:
+    """The session's target, resolved once and shared by collection-time discovery and fixtures.
+
+    Without a URL the bundled reference deployment is started on first use; ``close()``
+    stops it. An unreachable target is remembered, so every caller gets the same reason fast.
+    """
+
+    def __init__(
+        self,
+        url: str | None,
+        faults: tuple[str, ...] = (),
+        expected_version: str | None = None,
+    ) -> None:
+        self._url = url
+        self._faults = faults
+        self._expected_version = expected_version
+        self._started: StartedReference | None = None
+        self._resolved: Target | None = None
+        self._failure: TargetUnreachable | None = None
+
+    def resolve(self) -> Target:
+        """The target, checked for reachability; raises TargetUnreachable (cached)."""
+        if self._resolved is not None:
+            return self._resolved
+        if self._failure is not None:
+            raise self._failure
+        try:
+            url = self._url
+            if url is None:
+                self._started = start_reference(self._faults)
+                url = self._started.url
+            seen = check_reachable(url)
+        except TargetUnreachable as exc:
+            self.close()
+            self._failure = exc
+            raise
+        self._resolved = Target(
+            url=url,
+            expected_version=self._expected_version,
+            version_seen=seen,
+            reference=self._started is not None,
+        )
+        return self._resolved
+
+    def close(self) -> None:
+        """Stop the reference deployment if this provider started it."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.stop()

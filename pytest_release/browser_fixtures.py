@@ -1,0 +1,198 @@
+"""Browser fixtures: one Chromium per session (per xdist worker), a fresh context per test.
+
+Names are prefixed ``release_`` so they never shadow pytest-playwright's ``browser``,
+``context`` and ``page``. When pytest-playwright is active its ``playwright`` instance is
+shared (two sync Playwright drivers cannot run in one thread) and its ``--headed`` and
+``--browser-channel`` options are honoured; this module adds no command-line options.
+Evidence: the browser log of every test; on failure a full-page screenshot and, unless
+``[tool.pytest_release.browser] trace = "off"``, the Playwright trace.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_release.browser import (
+    BrowserConfigError,
+    BrowserNotFound,
+    BrowserSettings,
+    TraceMode,
+    browser_settings,
+    launch_chromium,
+)
+from pytest_release.contract import ContractConfigError, SiteContract, site_contract
+from pytest_release.evidence import EvidenceRecorder
+from pytest_release.keys import SETTINGS_KEY
+from pytest_release.outcomes import inconclusive
+from pytest_release.probes.browser.log import BrowserLog
+from pytest_release.target import Target
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+BROWSER_SETTINGS_KEY = pytest.StashKey[BrowserSettings]()
+CONTRACT_KEY = pytest.StashKey[SiteContract]()
+_REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+HEADED_ENV = "PYTEST_RELEASE_HEADED"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validate [tool.pytest_release.browser|pages|selectors|api] once, at start-up."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        return
+    headed = bool(config.getoption("headed", False)) or os.environ.get(HEADED_ENV, "") in {
+        "1",
+        "true",
+        "yes",
+    }
+    channel = config.getoption("browser_channel", None)
+    try:
+        config.stash[BROWSER_SETTINGS_KEY] = browser_settings(
+            settings.section("browser"), headed=headed, channel=channel
+        )
+        config.stash[CONTRACT_KEY] = site_contract(
+            settings.section("pages"), settings.section("selectors"), settings.section("api")
+        )
+    except (BrowserConfigError, ContractConfigError) as exc:
+        raise pytest.UsageError(f"pytest-release: {exc}") from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report so fixture teardown knows whether the test failed."""
+    report = yield
+    item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
+    return report
+
+
+def node_failed(node: pytest.Item) -> bool:
+    """Whether setup or the test itself failed (read in fixture teardown)."""
+    reports = node.stash.get(_REPORTS_KEY, {})
+    return any(r.failed for r in reports.values())
+
+
+def _browser_settings(config: pytest.Config) -> BrowserSettings:
+    return config.stash.get(BROWSER_SETTINGS_KEY, BrowserSettings())
+
+
+@pytest.fixture(scope="session")
+def release_contract(pytestconfig: pytest.Config) -> SiteContract:
+    """The target contract's conventions with the project's overrides."""
+    return pytestconfig.stash.get(CONTRACT_KEY, SiteContract())
+
+
+@pytest.fixture(scope="session")
+def release_playwright(request: pytest.FixtureRequest) -> Iterator[Playwright]:
+    """The Playwright driver: pytest-playwright's when it is active, else our own."""
+    if request.config.pluginmanager.hasplugin("playwright"):
+        shared: Playwright = request.getfixturevalue("playwright")
+        yield shared
+        return
+    from playwright.sync_api import Error, sync_playwright
+
+    try:
+        driver = sync_playwright().start()
+    except Error as exc:
+        inconclusive(f"Playwright did not start: {str(exc).splitlines()[0]}")
+    try:
+        yield driver
+    finally:
+        driver.stop()
+
+
+@pytest.fixture(scope="session")
+def release_browser(
+    release_playwright: Playwright, pytestconfig: pytest.Config
+) -> Iterator[Browser]:
+    """Chromium, launched once per session; INCONCLUSIVE (with the fix) when there is none."""
+    from playwright.sync_api import Error
+
+    settings = _browser_settings(pytestconfig)
+    try:
+        browser = launch_chromium(release_playwright, settings)
+    except BrowserNotFound as exc:
+        inconclusive(f"the browser checks need Chromium: {exc}")
+    except Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        inconclusive(
+            f"Chromium did not start ({first}); try PYTEST_RELEASE_HEADED unset, another "
+            "executable via PYTEST_RELEASE_CHROMIUM, or [tool.pytest_release.browser] args"
+        )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def release_context(
+    request: pytest.FixtureRequest,
+    release_browser: Browser,
+    target: Target,
+    evidence: EvidenceRecorder,
+) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no storage) on the target, traced for evidence."""
+    settings = _browser_settings(request.config)
+    context = release_browser.new_context(
+        base_url=target.url,
+        viewport={"width": settings.viewport[0], "height": settings.viewport[1]},
+    )
+    context.set_default_timeout(settings.timeout_s * 1000)
+    tracing = settings.trace is not TraceMode.OFF
+    if tracing:
+        context.tracing.start(screenshots=True, snapshots=True)
+    try:
+        yield context
+    finally:
+        keep = settings.trace is TraceMode.ON or node_failed(request.node)
+        try:
+            if tracing and keep:
+                _attach_trace(context, evidence)
+            elif tracing:
+                context.tracing.stop()
+        finally:
+            context.close()
+
+
+def _attach_trace(context: BrowserContext, evidence: EvidenceRecorder) -> None:
+    with tempfile.TemporaryDirectory(prefix="pytest-release-trace-") as folder:
+        path = Path(folder) / "trace.zip"
+        context.tracing.stop(path=str(path))
+        # Open with `playwright show-trace <file>` or https://trace.playwright.dev
+        evidence.attach("playwright-trace", path.read_bytes(), "trace")
+
+
+@pytest.fixture
+def release_log(release_contract: SiteContract) -> BrowserLog:
+    """Console messages, uncaught errors and failed requests of ``release_page``."""
+    return BrowserLog(watch_paths=(release_contract.api.run_path,))
+
+
+@pytest.fixture
+def release_page(
+    request: pytest.FixtureRequest,
+    release_context: BrowserContext,
+    release_log: BrowserLog,
+    evidence: EvidenceRecorder,
+) -> Iterator[Page]:
+    """A page in a fresh context; its browser log is evidence, and a screenshot on failure."""
+    page = release_context.new_page()
+    release_log.attach(page)
+    try:
+        yield page
+    finally:
+        if node_failed(request.node):
+            try:
+                evidence.attach("page-on-failure", page.screenshot(full_page=True), "png")
+            except Exception as exc:  # a crashed page still deserves its log below
+                evidence.attach("page-on-failure-screenshot-error", str(exc), "text")
+        evidence.attach("browser-log", release_log.to_json(), "json")

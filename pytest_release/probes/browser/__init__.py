@@ -1,0 +1,1 @@
+"""Browser checks of the interactive examples (Playwright, sync API; no pytest here)."""
