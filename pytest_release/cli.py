@@ -143,7 +143,35 @@ def _backup(args: argparse.Namespace) -> int:
 
 # --- registry --------------------------------------------------------------------------
 
+# --- checklist -------------------------------------------------------------------------
+
+
+def _setup_checklist(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", nargs="?", type=Path, default=None, help="default: as pytest would use it"
+    )
+    parser.add_argument("--json", action="store_true", help="print the parsed items as JSON")
+
+
+def _checklist(args: argparse.Namespace) -> int:
+    from pytest_release.checklist.show import show
+    from pytest_release.settings import ConfigError, build_settings, read_pyproject
+
+    root = Path.cwd()
+    try:
+        settings = build_settings(root, read_pyproject(root), lambda _: None, lambda _: None)
+    except ConfigError as exc:
+        print(f"pytest-release checklist: {exc}", file=sys.stderr)
+        return 2
+    code, text = show(
+        args.path or settings.checklist, settings.parse_options, json_output=args.json
+    )
+    print(text, file=sys.stderr if code else sys.stdout)
+    return code
+
+
 SUBCOMMANDS: dict[str, tuple[str, Setup, Handler]] = {
+    "checklist": ("lint a checklist and list its items", _setup_checklist, _checklist),
     "serve": ("run the reference deployment", _setup_serve, _serve),
     "maintenance": (
         "switch maintenance mode on/off, show it, or announce a window",

@@ -165,3 +165,21 @@ def big_checklist(count: int) -> str:
         lines.append(f"### Area {section}")
         lines += [f"- [ ] Check number {section}-{n} works" for n in range(per_section)]
     return "\n".join(lines) + "\n"
+
+
+def test_cli_lists_the_checklist_and_reports_errors(tmp_path: Path) -> None:
+    from pytest_release.cli import main
+
+    assert main(["checklist", str(SEED_CHECKLIST), "--json"]) == 0
+    bad = tmp_path / "bad.md"
+    bad.write_text("## Post-Deployment Checks\n- [ ] a <!-- sev: x -->\n")
+    assert main(["checklist", str(bad)]) == 2
+
+
+def test_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_release.cli import main
+
+    main(["checklist", str(SEED_CHECKLIST)])
+    out = capsys.readouterr().out
+    assert "82 items; phases: predeploy 26, deploy 24, postdeploy 21, rollback 11" in out
+    assert "post.security.headers" in out
