@@ -16,25 +16,39 @@ import httpx
 import pytest
 
 from pytest_release.evidence import EvidenceRecorder
+from pytest_release.keys import SETTINGS_KEY
 from pytest_release.probes.header_gate import is_loopback_host
 from pytest_release.probes.tls import TlsReport, combine, hsts_issue, probe_tls, split_host
 from pytest_release.security_settings import settings_for
 from pytest_release.target import USER_AGENT, Target
 
 
+def _target_url(request: pytest.FixtureRequest) -> str:
+    """The configured target URL, without the `target` fixture when one is configured.
+
+    The `target` fixture verifies TLS to decide reachability, so a bad certificate would
+    make the run INCONCLUSIVE ("unreachable"); this item must instead name what is wrong
+    with the certificate. Without a configured URL the reference deployment is started.
+    """
+    configured = request.config.stash[SETTINGS_KEY].target_url
+    if configured:
+        return configured
+    target: Target = request.getfixturevalue("target")
+    return target.url
+
+
 @pytest.mark.checklist("pre.environment.ssl-certificates")
-def test_tls_certificates(
-    request: pytest.FixtureRequest, target: Target, evidence: EvidenceRecorder
-) -> None:
+def test_tls_certificates(request: pytest.FixtureRequest, evidence: EvidenceRecorder) -> None:
     security = settings_for(request.config)
-    parts = urlsplit(target.url)
+    target_url = _target_url(request)
+    parts = urlsplit(target_url)
     endpoints = [split_host(h) for h in security.tls_hosts]
     if parts.scheme == "https":
         endpoints.insert(0, (parts.hostname or "", parts.port or 443))
     elif not is_loopback_host(parts.hostname):
-        evidence.attach("tls", {"target": target.url, "tls": False}, "json")
+        evidence.attach("tls", {"target": target_url, "tls": False}, "json")
         pytest.fail(
-            f"the target {target.url} is served over plain HTTP: install a certificate and "
+            f"the target {target_url} is served over plain HTTP: install a certificate and "
             "serve it over HTTPS (redirect http:// to https://)",
             pytrace=False,
         )
@@ -42,7 +56,7 @@ def test_tls_certificates(
         evidence.attach(
             "tls",
             {
-                "target": target.url,
+                "target": target_url,
                 "applicable": False,
                 "reason": "plain HTTP on a loopback address (a local deployment) and no "
                 "tls_hosts configured: there is no certificate to check",
@@ -62,7 +76,7 @@ def test_tls_certificates(
         )
         try:
             response = httpx.get(
-                target.url, verify=verify, headers={"User-Agent": USER_AGENT}, timeout=10
+                target_url, verify=verify, headers={"User-Agent": USER_AGENT}, timeout=10
             )
             issue = hsts_issue(response.headers.get("strict-transport-security"))
             data["hsts"] = response.headers.get("strict-transport-security")
@@ -70,7 +84,7 @@ def test_tls_certificates(
             issue = None
             data["hsts"] = f"not checked: {exc}"
         if issue is not None:
-            problems.append(f"{target.url}: {issue.message}")
+            problems.append(f"{target_url}: {issue.message}")
     evidence.attach("tls", data, "json")
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
