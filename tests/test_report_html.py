@@ -182,7 +182,9 @@ def test_seed_report_opens_clean_with_banner_table_and_evidence(
 
     # The failing test's row is expanded by pytest-html: its screenshot is visible and enlarges.
     shot = page.locator("tbody.failed .rel-shot img").first
+    shot.scroll_into_view_if_needed()
     assert shot.is_visible()
+    shot.evaluate("img => img.decode()")  # lazy: loads once near the viewport
     assert shot.evaluate("img => img.complete && img.naturalWidth") == 1280
     small = shot.bounding_box()
     shot.click()
@@ -345,8 +347,13 @@ import logging
 import pytest
 import pytest_html
 
+@pytest.fixture
+def noisy():
+    yield
+    print("teardown says Cookie: sid=td-LLL222")
+
 @pytest.mark.checklist("post.security.headers")
-def test_headers(evidence, extras):
+def test_headers(evidence, extras, noisy):
     evidence.attach("request", {"url": "https://api.test/v1?access_token=tok-AAA111",
                                 "headers": {"Authorization": "Bearer hdr-BBB222xyz",
                                             "Cookie": "sid=ck-CCC333"}})
@@ -377,6 +384,7 @@ SECRETS = [
     "corp-777001",
     "corp-777002",
     "corp-777003",
+    "td-LLL222",
 ]
 
 

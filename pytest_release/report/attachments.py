@@ -39,6 +39,7 @@ class Budget:
 @dataclass(slots=True)
 class Usage:
     inlined_bytes: int = 0
+    passing_bytes: int = 0
     inlined: int = 0
     linked: int = 0
 
@@ -66,12 +67,15 @@ class Attachments:
         return f'<div class="rel-ev">{"".join(parts)}</div>' if parts else ""
 
     def _fits(self, n: int, failed: bool) -> bool:
-        limit = self.budget.total if failed else self.budget.passing
-        return n <= self.budget.per_file and self.usage.inlined_bytes + n <= limit
+        if n > self.budget.per_file or self.usage.inlined_bytes + n > self.budget.total:
+            return False
+        return failed or self.usage.passing_bytes + n <= self.budget.passing
 
-    def _take(self, n: int) -> None:
+    def _take(self, n: int, failed: bool) -> None:
         self.usage.inlined_bytes += n
         self.usage.inlined += 1
+        if not failed:
+            self.usage.passing_bytes += n
 
     def _link(self, path: str) -> str:
         relative = os.path.relpath(self.report_dir / path, self.html_dir)
@@ -113,13 +117,14 @@ class Attachments:
                 f'</a> <span class="rel-muted">{size(len(data))}, over the report\'s size budget: '
                 "a file next to this report</span></div>"
             )
-        self._take(len(encoded))
+        self._take(len(encoded), failed)
         self._figures += 1
         figure = f"rel-shot-{self._figures}"
         return (
             f'<figure class="rel-shot" id="{figure}">'
             f'<a class="rel-shot__open" href="#{figure}" title="click to enlarge">'
-            f'<img src="data:{mime};base64,{encoded}" alt="{esc(name)}"></a>'
+            f'<img src="data:{mime};base64,{encoded}" alt="{esc(name)}" loading="lazy" '
+            'decoding="async"></a>'
             '<a class="rel-shot__close" href="#_" title="close" aria-label="close"></a>'
             f"<figcaption>{caption}</figcaption></figure>"
         )
@@ -137,7 +142,7 @@ class Attachments:
                 f'</a> <span class="rel-muted">{size(len(data))}, over the report\'s size budget'
                 "</span></div>"
             )
-        self._take(len(body))
+        self._take(len(body), failed)
         note = (
             f'<div class="rel-muted">first {limit} characters of {size(len(data))}; the whole '
             f'file: <a href="{self._link(path)}">{esc(path)}</a></div>'

@@ -66,6 +66,10 @@ class ReleaseHtmlReport:
         """Runs before pytest-html's (trylast) hook: redact extras, add evidence on teardown."""
         if report.failed:
             self._failed.add(report.nodeid)
+        if report.sections:
+            # pytest-html copies teardown output into the test's log straight from the report,
+            # past pytest_html_results_table_html; redacted here, it is redacted everywhere.
+            report.sections = [(h, self.redactor.text(c)) for h, c in report.sections]
         carrier: Any = report  # pytest-html's extras ride on the report as an ad-hoc attribute
         extras = getattr(carrier, "extras", None)
         if extras:
@@ -102,6 +106,9 @@ class ReleaseHtmlReport:
 
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         when = getattr(report, "when", "call")
+        if when in ("setup", "teardown") and report.outcome == "passed":
+            cells.insert(2, '<td class="col-checklist"></td>')  # pytest-html drops this row
+            return
         test_id = report.nodeid if when == "call" else f"{report.nodeid}::{when}"
         # pytest-html puts the node id in the cell unescaped and uses the cell's HTML as the
         # row's element id, so the id here is exactly what the links below must point to.
@@ -120,6 +127,8 @@ class ReleaseHtmlReport:
         cells.insert(2, f'<td class="col-checklist">{links}{tag}</td>')
 
     def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
+        if getattr(report, "when", "call") in ("setup", "teardown") and report.outcome == "passed":
+            return  # pytest-html drops this row and its log
         data[:] = [self.redactor.escaped(part) for part in data]
 
     # -- at the end ---------------------------------------------------------------------
