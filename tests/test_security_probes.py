@@ -406,6 +406,16 @@ def test_leftovers_secrets_maps_and_traces_are_found(client: httpx.Client) -> No
     assert json.dumps(report.evidence()).count(AWS_KEY) == 0
 
 
+def test_rate_limited_api_leaves_error_handling_unchecked(client: httpx.Client) -> None:
+    app = asgi_router(
+        {"/api/run": (429, [("retry-after", "60")], b'{"error": "rate limit exceeded"}')}
+    )
+    with serve_asgi(app) as url:
+        report = probe_exposure(client, url)
+    assert report.passed
+    assert len(report.unchecked) == 1 and "429" in report.unchecked[0]
+
+
 @pytest.mark.parametrize(
     ("body", "language"),
     [

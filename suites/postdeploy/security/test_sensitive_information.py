@@ -69,6 +69,9 @@ def test_no_version_banners(exposure: ExposureReport, evidence: EvidenceRecorder
 
 @pytest.mark.checklist(ITEM)
 def test_no_stack_traces(exposure: ExposureReport, evidence: EvidenceRecorder) -> None:
+    traces = [f for f in exposure.findings if f.kind is Kind.STACK_TRACE]
+    if exposure.unchecked and not traces:
+        inconclusive("; ".join(exposure.unchecked))
     _judge(exposure, (Kind.STACK_TRACE,), evidence, "stack traces in error answers")
 
 
