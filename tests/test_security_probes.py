@@ -27,7 +27,7 @@ from pytest_release.probes.header_gate import (
     is_loopback_host,
     judge,
 )
-from pytest_release.probes.headers import analyze
+from pytest_release.probes.headers import ScanError, analyze
 from pytest_release.probes.rawhttp import RawClient
 from pytest_release.reference.launcher import ReferenceServer, start_reference_server
 from pytest_release.reference.security import content_security_policy
@@ -113,6 +113,19 @@ def test_reference_over_tls_is_graded_with_hsts(tmp_path: Path) -> None:
         "hsts-implemented-max-age-at-least-six-months"
     )
     assert gate.passed, gate.problems()
+
+
+def test_redirects_are_followed_and_errors_are_not_graded(client: httpx.Client) -> None:
+    page = (200, [("content-type", "text/html"), ("x-frame-options", "DENY")], b"<html></html>")
+    app = asgi_router(
+        {"/": (302, [("location", "/login")], b""), "/login": page, "/broken": (500, [], b"x")}
+    )
+    with serve_asgi(app) as url:
+        gate = grade_page(client, url + "/", "B")
+        with pytest.raises(ScanError, match="answers HTTP 500"):
+            grade_page(client, url + "/broken", "B")
+    assert gate.report.url.endswith("/login")
+    assert gate.report.tests["x-frame-options"].passed
 
 
 def test_plain_http_elsewhere_keeps_the_transport_penalties() -> None:

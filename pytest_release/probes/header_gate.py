@@ -26,10 +26,12 @@ from pytest_release.probes.headers import (
     CheckResult,
     Report,
     ScanContext,
+    ScanError,
     TestName,
     analyze,
     grade_at_least,
     scan,
+    status_is_gradeable,
 )
 from pytest_release.probes.headers.grading import grade_results
 
@@ -163,23 +165,30 @@ def grade_local(client: httpx.Client, url: str) -> Report:
     """Grade one page from its real response, without the http->https fetches of scan().
 
     Sends the same CORS preflight as the Observatory. Raises httpx.HTTPError when the page
-    cannot be fetched.
+    cannot be fetched and ScanError when its status is not gradeable.
     """
-    with client.stream("GET", url, headers=ACCEPT_HTML) as response:
+    # Like the Observatory, grade where the redirects end (a login page, a trailing slash).
+    with client.stream("GET", url, headers=ACCEPT_HTML, follow_redirects=True) as response:
         body = bytearray()
         for chunk in response.iter_bytes():
             body.extend(chunk)
             if len(body) >= MAX_BODY_BYTES:
                 break
         html = bytes(body[:MAX_BODY_BYTES]).decode(response.encoding or "utf-8", "replace")
-        status, headers = response.status_code, response.headers
+        final, status, headers = str(response.url), response.status_code, response.headers
+    if not status_is_gradeable(status):
+        raise ScanError(
+            final,
+            f"the page answers HTTP {status}; security headers are graded on 2xx, 3xx, 401 "
+            "and 403 answers only: fix the page or list working ones in pages",
+        )
     return analyze(
-        url,
+        final,
         status,
         headers,
         html,
         redirects=None,
-        cors_headers=_preflight(client, url),
+        cors_headers=_preflight(client, final),
         context=ScanContext(),
     )
 
