@@ -62,6 +62,9 @@ BWRAP = "/usr/bin/bwrap"
 PRLIMIT = "/usr/bin/prlimit"
 SANDBOX_UID = 65534  # "nobody": owns no files the sandbox could reach
 SCRATCH = "/tmp"  # the private tmpfs inside the sandbox, also the working directory
+# With the host's / bound in (fault sandbox-host-files) a tmpfs on /tmp would hide the
+# host's /tmp, and with it an app that happens to live there; /dev/shm hides nothing.
+SCRATCH_OVER_HOST_ROOT = "/dev/shm"
 
 #: The fault switches this module understands, with what each one breaks. Other switches in the
 #: set handed to ``Sandbox`` belong to other components and are ignored here.
@@ -141,7 +144,10 @@ class Sandbox:
         self._faults = frozenset(faults) & FAULTS.keys()
         self._languages = _usable_languages(limits)
         # As root, start bubblewrap as nobody: RLIMIT_NPROC does not apply to root's processes.
-        self._run_as: int | None = SANDBOX_UID if os.geteuid() == 0 else None
+        # The host-files fault is the classic mistake of a sandbox that runs as the server's own
+        # user over the host's files, so it also reads what only that user may read.
+        as_nobody = os.geteuid() == 0 and "sandbox-host-files" not in self._faults
+        self._run_as: int | None = SANDBOX_UID if as_nobody else None
         self._hidden = _paths_to_hide()
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
@@ -236,7 +242,7 @@ class Sandbox:
         return self._slots
 
     async def _run_bwrap(self, lang: Language, code: str) -> RunResult:
-        script = f"{SCRATCH}/{lang.filename}"
+        script = f"{self._scratch}/{lang.filename}"
         code_fd = memfd_with(lang.prepare(code))
         try:
             argv, env = self._bwrap_command(lang, code_fd, script)
@@ -291,6 +297,10 @@ class Sandbox:
             return {**os.environ, "HOME": home, "TMPDIR": home}
         return {**_LEAN_ENV, "HOME": home, "TMPDIR": home}
 
+    @property
+    def _scratch(self) -> str:
+        return SCRATCH_OVER_HOST_ROOT if "sandbox-host-files" in self._faults else SCRATCH
+
     def _bwrap_command(
         self, lang: Language, code_fd: int, script: str
     ) -> tuple[list[str], dict[str, str]]:
@@ -327,15 +337,15 @@ class Sandbox:
         argv += [
             "--proc", "/proc",
             "--dev", "/dev",
-            "--size", str(limits.scratch_bytes), "--tmpfs", SCRATCH,
+            "--size", str(limits.scratch_bytes), "--tmpfs", self._scratch,
             "--ro-bind-data", str(code_fd), script,
             "--remount-ro", "/dev",
             "--remount-ro", "/",  # bwrap's root is a tmpfs; without this it is writable
-            "--chdir", SCRATCH,
+            "--chdir", self._scratch,
         ]  # fmt: skip
-        env = self._environment(home=SCRATCH)
+        env = self._environment(home=self._scratch)
         if "sandbox-env-leak" in self._faults:
-            argv += ["--setenv", "HOME", SCRATCH, "--setenv", "TMPDIR", SCRATCH]
+            argv += ["--setenv", "HOME", self._scratch, "--setenv", "TMPDIR", self._scratch]
         else:
             argv.append("--clearenv")
             for name, value in env.items():
@@ -347,7 +357,7 @@ class Sandbox:
 
     def _probe(self) -> str | None:
         """Start one sandbox synchronously and check that it confines the process."""
-        script = f"{SCRATCH}/{PYTHON.filename}"
+        script = f"{self._scratch}/{PYTHON.filename}"
         code_fd = memfd_with(_SELF_TEST_CODE)
         timeout = max(5.0, self._limits.wall_seconds)
         try:
