@@ -38,7 +38,14 @@ def render_checklist(record: RunRecord, row_anchor: RowAnchor, redact: Redact) -
         '<section class="rel-checklist" id="release-checklist">'
         f"<h2>Checklist <small>{esc(record.checklist.title)}</small></h2>"
         f'<p class="rel-coverage rel-coverage--total">{_coverage_words(total)}</p>'
-        '<table class="rel-table rel-checklist__table"><thead><tr>'
+        + (
+            '<p class="rel-muted">To cover an uncovered item, link a test with '
+            "<code>@pytest.mark.checklist(&quot;item id&quot;)</code> or add an "
+            "<code>[[attestation]]</code> (or <code>[[not_applicable]]</code>) entry.</p>"
+            if total.uncovered
+            else ""
+        )
+        + '<table class="rel-table rel-checklist__table"><thead><tr>'
         "<th>Item</th><th>Severity</th><th>Status</th><th>Tests and evidence</th>"
         "<th>Attestation / waiver</th><th>Why</th></tr></thead>"
         f"{bodies}</table></section>"
@@ -85,7 +92,7 @@ def _item(
 ) -> str:
     item = result.item
     why = explanation(result)
-    scope = "" if result.in_scope else ' <span class="rel-muted">(not in scope)</span>'
+    scope = "" if result.in_scope else '<br><span class="rel-muted rel-scope">not in scope</span>'
     return (
         f'<tr class="rel-item rel-item--{result.status.value}" id="{esc(item_anchor(item.id))}" '
         f'data-item="{esc(item.id)}" data-status="{result.status.value}">'

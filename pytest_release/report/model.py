@@ -91,8 +91,11 @@ def sections(results: Iterable[ItemResult]) -> tuple[Section, ...]:
 
 
 def explanation(result: ItemResult) -> str | None:
-    """One line on why an item is not a plain pass (None for a pass with nothing to say)."""
-    if result.note:
+    """One line on why an item is not a plain pass (None for a pass with nothing to say).
+
+    Uncovered items all share one fix, which the checklist table states once.
+    """
+    if result.note and result.status is not Status.UNCOVERED:
         first = result.note.strip().splitlines()[0] if result.note.strip() else ""
         if first:
             return (
