@@ -53,6 +53,7 @@ BLOCKED_IN_MAINTENANCE = {
     "run",
     "tracked",
     "bad_type",
+    "bad_json",
     "git",
     "env",
     "rate_limited",
@@ -66,6 +67,8 @@ EXPECTED: dict[str, set[str]] = {
     "run-500": {"run", "tracked"},
     "slow-api": {"run_slow"},
     "no-rate-limit": {"rate_limited"},
+    "malformed-json-500": {"bad_json"},
+    "output-as-html": {"scripts"},
     "csp-missing": {"csp_present"},
     "csp-unsafe-inline": {"csp_script_inline"},
     "cors-reflect": {"cors_evil"},
@@ -154,6 +157,10 @@ def observe(url: str, listener_port: int, logs: RequestIdCollector) -> dict[str,
         seen["env"] = http.get("/.env").status_code
         bad = http.post("/api/run", json={"code": 123, "language": "python"})
         seen["bad_type"] = (bad.status_code, "Traceback" in bad.text)
+        malformed = http.post(
+            "/api/run", content=b'{"code": ', headers={"content-type": "application/json"}
+        )
+        seen["bad_json"] = (malformed.status_code, "Traceback" in malformed.text)
         seen["admin_anon"] = http.get("/admin").status_code
         seen["version"] = http.get("/version").json()
         seen["metrics"] = http.get("/metrics").status_code
@@ -281,6 +288,7 @@ def test_healthy_baseline(observations: dict[str, dict[str, Any]]) -> None:
     assert healthy["cors_evil"] == (None, None)
     assert healthy["git"] == (404, 404) and healthy["env"] == 404
     assert healthy["bad_type"] == (400, False)
+    assert healthy["bad_json"] == (400, False)
     assert healthy["admin_anon"] == 401
     assert healthy["metrics"] == 200
     assert healthy["maint"] == "operational"
@@ -317,6 +325,8 @@ def test_fault_values_are_the_realistic_ones(observations: dict[str, dict[str, A
     assert observations["monaco-missing"]["monaco"] == 404
     assert observations["no-persist"]["persist"] == "false"
     assert "/static/js/fault-console-error.js" in observations["console-error"]["scripts"]
+    assert observations["malformed-json-500"]["bad_json"] == (500, False)
+    assert "/static/js/fault-output-html.js" in observations["output-as-html"]["scripts"]
 
 
 def test_exposed_files_look_real_but_hold_fake_secrets(tmp_path: Path) -> None:

@@ -61,12 +61,18 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_request(
-    raw: bytes, content_type: str, languages: tuple[str, ...], *, trust_types: bool
+    raw: bytes,
+    content_type: str,
+    languages: tuple[str, ...],
+    *,
+    trust_types: bool,
+    check_json: bool = True,
 ) -> tuple[str, str, str | None]:
     """``(code, language, example_id)`` from the body, or BadRequest saying what is wrong.
 
     ``trust_types`` is the stack-trace fault's latent bug: the type of ``code`` is not
-    checked, so a number makes ``len()`` blow up later.
+    checked, so a number makes ``len()`` blow up later. ``check_json=False`` is the
+    malformed-json-500 fault's: the JSON error is not caught, so the server answers 500.
     """
     media = content_type.split(";")[0].strip().lower()
     if media and media != "application/json" and not media.endswith("+json"):
@@ -75,6 +81,8 @@ def parse_request(
     try:
         payload: Any = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
+        if not check_json:
+            raise  # the malformed-json-500 fault: the error escapes, the server answers 500
         raise BadRequest(400, f"request body is not valid JSON; {usage}") from exc
     if not isinstance(payload, dict):
         raise BadRequest(400, f"request body must be a JSON object; {usage}")
@@ -110,20 +118,29 @@ def run_route(ctx: AppContext) -> Route:
 
     async def run(request: Request) -> Response:
         client = request.client.host if request.client else "unknown"
-        if ctx.limiter is not None:
-            decision = ctx.limiter.check(client)
-            if not decision.allowed:
-                ctx.metrics.rate_limited.inc()
-                return error_response(
-                    429,
-                    f"rate limit exceeded: at most {decision.limit} runs per minute; "
-                    f"retry in {decision.retry_after_s} s",
-                    headers={
-                        "Retry-After": str(decision.retry_after_s),
-                        "X-RateLimit-Limit": str(decision.limit),
-                        "X-RateLimit-Remaining": "0",
-                    },
-                )
+        if ctx.limiter is None:
+            return await answer(request, client)
+        decision = ctx.limiter.check(client)
+        if decision.allowed:
+            # Published on every answer so a client (and the hardening suite) can see the
+            # limit and pace itself instead of finding it by running into it.
+            response = await answer(request, client)
+            response.headers["X-RateLimit-Limit"] = str(decision.limit)
+            response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
+            return response
+        ctx.metrics.rate_limited.inc()
+        return error_response(
+            429,
+            f"rate limit exceeded: at most {decision.limit} runs per minute; "
+            f"retry in {decision.retry_after_s} s",
+            headers={
+                "Retry-After": str(decision.retry_after_s),
+                "X-RateLimit-Limit": str(decision.limit),
+                "X-RateLimit-Remaining": "0",
+            },
+        )
+
+    async def answer(request: Request, client: str) -> Response:
         try:
             raw = await read_body(request, ctx.settings.max_body_bytes)
             code, language, example_id = parse_request(
@@ -131,6 +148,7 @@ def run_route(ctx: AppContext) -> Route:
                 request.headers.get("content-type", ""),
                 ctx.runner.languages,
                 trust_types=ctx.settings.has("stack-trace"),
+                check_json=not ctx.settings.has("malformed-json-500"),
             )
         except BadRequest as refused:
             return error_response(refused.status, refused.message)

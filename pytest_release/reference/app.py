@@ -29,6 +29,7 @@ from pytest_release.reference.frontdoor import FrontDoor
 from pytest_release.reference.logging_json import get_logger, log_event
 from pytest_release.reference.maintenance import MaintenanceMonitor
 from pytest_release.reference.metrics import Metrics
+from pytest_release.reference.openapi import openapi_route
 from pytest_release.reference.ops import ops_routes
 from pytest_release.reference.pages import MONACO_BASE, page_routes
 from pytest_release.reference.ratelimit import RateLimiter
@@ -134,6 +135,7 @@ def create_app(settings: ReferenceSettings, runner: CodeRunner) -> Starlette:
     routes: list[BaseRoute] = [
         *page_routes(ctx, renderer),
         run_route(ctx),
+        openapi_route(ctx),
         *ops_routes(ctx, renderer),
         *exposed_routes(settings),
         Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),

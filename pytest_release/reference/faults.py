@@ -27,6 +27,8 @@ _REGISTRY: dict[str, str] = {
     "run-500": "POST /api/run answers 500 (generic JSON error) for every well-formed request",
     "slow-api": "POST /api/run takes 1.5 s longer",
     "no-rate-limit": "no rate limit on /api/run",
+    "malformed-json-500": "POST /api/run answers 500 (generic error) for a body that is not JSON",
+    "output-as-html": "the page shows program output as HTML (innerHTML): output can inject markup",
     # security
     "csp-missing": "no Content-Security-Policy header",
     "csp-unsafe-inline": "Content-Security-Policy allows 'unsafe-inline' in script-src",

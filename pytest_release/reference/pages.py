@@ -29,6 +29,8 @@ def page_scripts(ctx: AppContext, version: str) -> list[str]:
         scripts.append(f"{MISSING_SCRIPT}?v={version}")
     if ctx.settings.has("console-error"):
         scripts.append(f"/static/js/fault-console-error.js?v={version}")
+    if ctx.settings.has("output-as-html"):
+        scripts.append(f"/static/js/fault-output-html.js?v={version}")
     return scripts
 
 
