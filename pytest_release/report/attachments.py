@@ -63,7 +63,10 @@ class Attachments:
 
     def render(self, paths: Iterable[str], failed: bool) -> str:
         """One block for a test's evidence (relative paths as results.json lists them)."""
-        parts = [self._one(path, failed) for path in dict.fromkeys(paths)]
+        unique = list(dict.fromkeys(paths))
+        # Pictures first: a row of thumbnails above the (taller) text blocks and file links.
+        unique.sort(key=lambda p: 0 if Path(p).suffix.lower() in (*IMAGES, ".svg") else 1)
+        parts = [self._one(path, failed) for path in unique]
         return f'<div class="rel-ev">{"".join(parts)}</div>' if parts else ""
 
     def _fits(self, n: int, failed: bool) -> bool:
