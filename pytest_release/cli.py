@@ -170,6 +170,57 @@ def _checklist(args: argparse.Namespace) -> int:
     return code
 
 
+# --- dossier, keygen, sign, verify (pytest_release/dossier/commands.py) ------------------
+
+
+def _setup_dossier(parser: argparse.ArgumentParser) -> None:
+    from pytest_release.dossier.commands import setup_dossier
+
+    setup_dossier(parser)
+
+
+def _dossier(args: argparse.Namespace) -> int:
+    from pytest_release.dossier.commands import run_dossier
+
+    return run_dossier(args)
+
+
+def _setup_keygen(parser: argparse.ArgumentParser) -> None:
+    from pytest_release.dossier.commands import setup_keygen
+
+    setup_keygen(parser)
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from pytest_release.dossier.commands import run_keygen
+
+    return run_keygen(args)
+
+
+def _setup_sign(parser: argparse.ArgumentParser) -> None:
+    from pytest_release.dossier.commands import setup_sign
+
+    setup_sign(parser)
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from pytest_release.dossier.commands import run_sign
+
+    return run_sign(args)
+
+
+def _setup_verify(parser: argparse.ArgumentParser) -> None:
+    from pytest_release.dossier.commands import setup_verify
+
+    setup_verify(parser)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pytest_release.dossier.commands import run_verify
+
+    return run_verify(args)
+
+
 SUBCOMMANDS: dict[str, tuple[str, Setup, Handler]] = {
     "checklist": ("lint a checklist and list its items", _setup_checklist, _checklist),
     "serve": ("run the reference deployment", _setup_serve, _serve),
@@ -179,6 +230,10 @@ SUBCOMMANDS: dict[str, tuple[str, Setup, Handler]] = {
         _maintenance,
     ),
     "backup": ("create, verify or restore a backup", _setup_backup, _backup),
+    "dossier": ("merge the phase runs of a release into one document", _setup_dossier, _dossier),
+    "keygen": ("make an Ed25519 key pair for signing dossiers", _setup_keygen, _keygen),
+    "sign": ("sign a dossier.json for a role", _setup_sign, _sign),
+    "verify": ("check every signature of a dossier.json and its integrity", _setup_verify, _verify),
 }
 
 

@@ -22,6 +22,8 @@ from pytest_release.settings import (
     read_pyproject,
 )
 
+pytest_plugins = ("pytest_release.dossier.archive",)  # --history: archive runs (issue 12)
+
 PHASE_HELP = {
     Phase.PREDEPLOY: "checks before the window (code quality, docs, environment, security audit)",
     Phase.DEPLOY: "deployment steps: backup, maintenance mode, deployment, verification, go live",
