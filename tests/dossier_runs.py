@@ -8,6 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# Imported before any pytester run: pytester drops modules first imported during a run, and
+# cryptography's compiled core cannot be imported twice (its classes would no longer match).
+import cryptography.exceptions
+import cryptography.hazmat.primitives.asymmetric.ed25519
+import cryptography.hazmat.primitives.serialization  # noqa: F401
 import pytest
 
 from pytest_release.cli import main

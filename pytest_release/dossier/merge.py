@@ -6,7 +6,7 @@ The release verdict (documented for readers in the dossier itself, see ``VERDICT
    are superseded (a re-run after a fix) and stay visible in the timeline.
 2. A ``rollback`` run means the release was rolled back: **ROLLBACK**, whatever it found.
 3. Otherwise the most severe verdict among the phases' latest runs wins:
-   ROLLBACK > NO-GO > INCONCLUSIVE > GO, with that run's reasons.
+   ROLLBACK > NO-GO > INCONCLUSIVE > GO; the reasons of every phase not GO are listed.
 4. A required phase (default: predeploy, smoke, postdeploy) with no run makes the release
    **INCONCLUSIVE** unless something worse already holds. A run without ``-m`` (phase
    ``all``) stands for every phase but rollback; ``-m "predeploy or smoke"`` for both.
@@ -213,7 +213,7 @@ def _verdict(
             *_reasons_of(runs, latest, {"ROLLBACK", "NO-GO", "INCONCLUSIVE"}),
         )
     worst = max((runs[i].verdict for i in latest.values()), key=SEVERITY_OF_VERDICT.__getitem__)
-    reasons = list(_reasons_of(runs, latest, {worst} - {"GO"}))
+    reasons = list(_reasons_of(runs, latest, {"ROLLBACK", "NO-GO", "INCONCLUSIVE"}))
     covered = {c for phase in latest for c in covered_phases(phase)}
     missing = [p for p in required if p not in covered]
     if missing and SEVERITY_OF_VERDICT[worst] <= SEVERITY_OF_VERDICT["INCONCLUSIVE"]:
