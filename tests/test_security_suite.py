@@ -135,6 +135,23 @@ def test_each_fault_fails_exactly_its_items(tmp_path: Path, fault: str) -> None:
     assert "error" not in run.outcomes()
 
 
+UNRELATED_FAULTS = (
+    "malformed-json-500",
+    "run-500",
+    "console-error",
+    "broken-asset",
+    "output-as-html",
+    "no-rate-limit",
+    "metrics-missing",
+    "wrong-version",
+)
+
+
+def test_unrelated_faults_leave_every_security_item_passing(tmp_path: Path) -> None:
+    run = run_suites(tmp_path, env={"PYTEST_RELEASE_FAULTS": ",".join(UNRELATED_FAULTS)})
+    assert run.statuses() == dict.fromkeys(ITEMS, "pass"), run.output[-3000:]
+
+
 def test_fault_is_exactly_one_item_within_a_phase(tmp_path: Path) -> None:
     run = run_suites(
         tmp_path, "-m", "postdeploy and security", env={"PYTEST_RELEASE_FAULTS": "csp-missing"}
