@@ -71,6 +71,9 @@ class BrowserSettings:
     args: tuple[str, ...] = DEFAULT_ARGS
     timeout_s: float = 10.0
     trace: TraceMode = TraceMode.RETAIN_ON_FAILURE
+    # DOM snapshots make a trace replayable but cost seconds per test on a Monaco page
+    # (every poll is an action); actions, console and network are always in the trace.
+    trace_snapshots: bool = False
     viewport: tuple[int, int] = (1280, 900)
     slow_mo_ms: float = 0.0
 
@@ -84,7 +87,17 @@ class ChromiumExecutable:
 
 
 _BROWSER_KEYS = frozenset(
-    {"executable", "channel", "headless", "args", "extra_args", "timeout_s", "trace", "viewport"}
+    {
+        "executable",
+        "channel",
+        "headless",
+        "args",
+        "extra_args",
+        "timeout_s",
+        "trace",
+        "trace_snapshots",
+        "viewport",
+    }
 )
 
 
@@ -105,11 +118,8 @@ def browser_settings(
         )
     args = _strings(table.get("args", list(DEFAULT_ARGS)), "args")
     args += _strings(table.get("extra_args", []), "extra_args")
-    headless = table.get("headless", True)
-    if not isinstance(headless, bool):
-        raise BrowserConfigError(
-            f"[tool.pytest_release.browser] headless = {headless!r}: use true or false"
-        )
+    headless = _bool(table, "headless", True)
+    snapshots = _bool(table, "trace_snapshots", False)
     timeout = table.get("timeout_s", 10.0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise BrowserConfigError(
@@ -139,8 +149,18 @@ def browser_settings(
         args=args,
         timeout_s=float(timeout),
         trace=trace,
+        trace_snapshots=snapshots,
         viewport=(int(viewport[0]), int(viewport[1])),
     )
+
+
+def _bool(table: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise BrowserConfigError(
+            f"[tool.pytest_release.browser] {key} = {value!r}: use true or false"
+        )
+    return value
 
 
 def _strings(value: Any, key: str) -> tuple[str, ...]:

@@ -149,7 +149,7 @@ def release_context(
     context.set_default_timeout(settings.timeout_s * 1000)
     tracing = settings.trace is not TraceMode.OFF
     if tracing:
-        context.tracing.start(screenshots=True, snapshots=True)
+        context.tracing.start(snapshots=settings.trace_snapshots)
     try:
         yield context
     finally:

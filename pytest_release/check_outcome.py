@@ -20,3 +20,16 @@ def record(result: CheckResult, evidence: EvidenceRecorder) -> CheckResult:
     if not result.problems and result.not_checked:
         inconclusive(result.inconclusive_reason())
     return result
+
+
+def record_all(results: list[CheckResult], evidence: EvidenceRecorder) -> list[CheckResult]:
+    """Attach every result; return the failed ones (INCONCLUSIVE if none failed but some
+    parts went unchecked)."""
+    for result in results:
+        name = safe_name(f"{result.check}-{result.subject}".lower().replace(" ", "-"), 80)
+        evidence.attach(name, result.to_json(), "json")
+    failed = [r for r in results if r.failed]
+    unchecked = [r for r in results if r.not_checked]
+    if not failed and unchecked:
+        inconclusive("; ".join(r.inconclusive_reason() for r in unchecked))
+    return failed

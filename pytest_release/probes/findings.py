@@ -25,7 +25,7 @@ class Finding:
         return f"{self.what}: {self.detail}" if self.detail else self.what
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class CheckResult:
     """All findings of one check; a PROBLEM fails it, a NOT_CHECKED makes it inconclusive."""
 
@@ -33,6 +33,12 @@ class CheckResult:
     subject: str
     findings: tuple[Finding, ...]
     screenshot: bytes | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:  # short: pytest prints it under a failed assertion
+        return (
+            f"<{self.check} on {self.subject}: {len(self.problems)} problem(s), "
+            f"{len(self.not_checked)} not checked>"
+        )
 
     @property
     def problems(self) -> tuple[Finding, ...]:

@@ -64,6 +64,7 @@ class BrowserLog:
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
         page.on("request", self._on_request)
+        page.on("response", self._on_response)
         page.on("requestfinished", self._on_finished)
         page.on("requestfailed", self._on_failed)
 
@@ -79,17 +80,20 @@ class BrowserLog:
         self.in_flight += 1
         self.last_activity = time.monotonic()
 
-    def _on_finished(self, request: Request) -> None:
-        self._done()
-        response: Response | None = request.response()
-        if response is None:
-            return
+    def _on_response(self, response: Response) -> None:
         if response.status >= 400:
+            request = response.request
             self.failed.append(
                 FailedRequest(request.method, request.url, request.resource_type, response.status)
             )
+
+    def _on_finished(self, request: Request) -> None:
+        self._done()
         path = urlsplit(request.url).path
         if path in self.watch_paths:
+            response: Response | None = request.response()
+            if response is None:
+                return
             try:
                 body = response.text()
             except Exception:  # the body may be gone after a navigation
@@ -101,6 +105,8 @@ class BrowserLog:
         failure = request.failure or "failed"
         if "ERR_ABORTED" in failure and request.resource_type == "document":
             return  # a navigation replaced by another one (reload), not a broken request
+        if any(f.url == request.url and f.status is not None for f in self.failed):
+            return  # already recorded with its HTTP status (the browser then refused the body)
         self.failed.append(
             FailedRequest(request.method, request.url, request.resource_type, failure=failure)
         )

@@ -206,3 +206,27 @@ def _check_api_failure(view: ExamplePage, found: Findings, timeout: float) -> No
         "failing API styled as an error",
         f"the failure message {_quote(output)} looks like normal output",
     )
+
+
+def check_load_and_run(view: ExamplePage, page_url: str) -> CheckResult:
+    """The smoke path: the page loads with its editor and without errors, and Run works."""
+    executed = check_execution(view, page_url)
+    found = Findings()
+    state = view.state()
+    found.check(
+        bool(state.get("mounted")),
+        "editor loaded",
+        f"no code editor in example '{view.example_id}' (status line: "
+        f"'{state.get('status') or 'nothing'}')",
+    )
+    found.check(
+        not view.log.page_errors,
+        "no uncaught JavaScript errors",
+        f"the page threw: {'; '.join(view.log.page_errors[:3])}",
+    )
+    return CheckResult(
+        "An example loads and runs",
+        executed.subject,
+        (*found.items, *executed.findings),
+        executed.screenshot,
+    )

@@ -7,11 +7,14 @@ test id is the example's ``data-example-id``. Each test gets a fresh browser con
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
+from pytest_release.browser import BrowserSettings, TraceMode
+from pytest_release.browser_fixtures import BROWSER_SETTINGS_KEY
 from pytest_release.contract import SiteContract
 from pytest_release.example_params import ExampleCase, parametrize_examples, require_example
 from pytest_release.probes.browser.example_page import ExamplePage
+from pytest_release.probes.browser.load import PageVisits
 from pytest_release.probes.browser.log import BrowserLog
 from pytest_release.probes.discovery import DiscoveredExample
 from pytest_release.target import Target
@@ -41,3 +44,13 @@ def example_view(
 ) -> ExamplePage:
     """The example in a fresh browser page, with the contract's selectors."""
     return ExamplePage(release_page, release_contract, example.id, release_log)
+
+
+@pytest.fixture(scope="session")
+def page_visits(
+    release_browser: Browser, release_contract: SiteContract, pytestconfig: pytest.Config
+) -> PageVisits:
+    """Each page loaded once per session, in its own fresh context (for 'examples load')."""
+    settings = pytestconfig.stash.get(BROWSER_SETTINGS_KEY, BrowserSettings())
+    trace = settings.trace is not TraceMode.OFF
+    return PageVisits(release_browser, release_contract, trace, settings.trace_snapshots)
