@@ -10,6 +10,7 @@ import pytest
 from pytest_release.dossier import history
 from pytest_release.dossier.merge import merge
 from pytest_release.dossier.runs import load_run
+from pytest_release.dossier.schedule import DEFAULT_SCHEDULE, parse_timeline
 from tests.dossier_runs import (
     FIGURES_CONFTEST,
     cli,
@@ -25,9 +26,12 @@ def test_three_phase_runs_make_one_go_dossier(
 ) -> None:
     write_checks(project)
     runs = run_phases(project, "2025.07.25")
-    code, out, err = cli(capsys, "dossier", *runs, "-o", "out/dossier.html")
+    code, out, err = cli(
+        capsys, "dossier", *runs, runs[0], "-o", "out/dossier.html", "--history", "h", "--archive"
+    )
     assert code == 0, err
     assert "Release 2025.07.25: GO" in out
+    assert [len(r.files) for r in history.releases(project.path / "h")] == [3]
     data = load(project.path / "out" / "dossier.json")
     assert data["verdict"] == "GO"
     assert data["verdict_reasons"] == []
@@ -52,6 +56,7 @@ def test_three_phase_runs_make_one_go_dossier(
     assert data["signatures"] == []
     html = (project.path / "out" / "dossier.html").read_text(encoding="utf-8")
     assert 'data-verdict="GO"' in html
+    assert "Nothing to compare: no earlier release in the history directory" in html
     assert "<script" not in html and "http://" not in html.split("</style>")[0]
 
 
@@ -172,3 +177,18 @@ def pytest_release_results(record, data):
     data = json.loads((project.path / "reports" / "dossier.json").read_text(encoding="utf-8"))
     assert data["verdict"] == "ROLLBACK"
     assert data["verdict_reasons"][0]["detail"].endswith('password="[REDACTED]"')
+
+
+def test_the_bundled_timeline_is_the_seed_schedule() -> None:
+    seed = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "deployment-schedule.md"
+    if not seed.is_file():
+        pytest.skip(f"the seed schedule is not at {seed}")
+    assert parse_timeline(seed.read_text(encoding="utf-8")) == DEFAULT_SCHEDULE
+    phases = {a.activity: a.phase for a in DEFAULT_SCHEDULE if a.phase}
+    assert phases == {
+        "Pre-deployment testing": "predeploy",
+        "Deploy code to production": "deploy",
+        "Smoke testing": "smoke",
+        "Post-deployment verification": "postdeploy",
+        "Deployment sign-off": "signoff",
+    }

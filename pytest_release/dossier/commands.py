@@ -125,7 +125,7 @@ def run_dossier(args: argparse.Namespace) -> int:
 
     try:
         config = project_config(Path.cwd())
-        runs = [load_run(p) for p in resolve_inputs(args.results)]
+        runs = list({r.sha256: r for r in map(load_run, resolve_inputs(args.results))}.values())
         check_one_release(runs)
         release = merge(runs, args.require_phases)
         schedule = read_schedule(args.schedule) if args.schedule else DEFAULT_SCHEDULE
@@ -318,6 +318,8 @@ def run_verify(args: argparse.Namespace) -> int:
     required = _required(args.require, data)
     missing = [r.role for r in rows if r.role in required and r.status != "verified"]
     lines += [f"  MISSING  {role}: no verified signature" for role in missing]
+    if not result.checks:
+        lines.append("  no signatures yet")
     pending = [r.role for r in rows if r.status == "pending" and r.role not in missing]
     if pending:
         lines.append(f"  pending: {', '.join(pending)}")

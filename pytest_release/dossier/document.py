@@ -153,7 +153,9 @@ def _timeline(release: Release, schedule: Sequence[Activity]) -> list[dict[str, 
             {
                 "date": "",
                 "time": "",
-                "activity": f"{phase} run (not in the schedule)",
+                "activity": "whole checklist, no -m (not in the schedule)"
+                if phase == "all"
+                else f"{phase} run (not in the schedule)",
                 "owner": "",
                 "phase": phase,
                 "runs": runs_of[phase],
