@@ -166,7 +166,29 @@ def pytest_release_results(record, data):
 """
     )
     write_checks(project, home_ok=False, search_ok=False)
-    runs = run_phases(project, "1.0", ["postdeploy"])
+    project.makefile(
+        ".toml",
+        attestations="""
+[[waiver]]
+item = "post.search"
+reason = "search index rebuilds overnight"
+by = "Sam (Project Manager)"
+expires = 2099-01-01
+
+[[waiver]]
+item = "post.checkout"
+reason = "old waiver"
+by = "Sam (Project Manager)"
+expires = 2020-01-01
+
+[[attestation]]
+item = "pre.lint"
+by = "Dana (Lead Developer)"
+at = 2025-07-24T10:00:00Z
+note = "lint run in CI"
+""",
+    )
+    runs = run_phases(project, "1.0", ["postdeploy"], ["--attestations", "attestations.toml"])
     assert secret in runs[0].read_text(encoding="utf-8")
     code, _, err = cli(capsys, "dossier", *runs, "--require-phases", "postdeploy")
     assert code == 0, err
@@ -177,6 +199,14 @@ def pytest_release_results(record, data):
     data = json.loads((project.path / "reports" / "dossier.json").read_text(encoding="utf-8"))
     assert data["verdict"] == "ROLLBACK"
     assert data["verdict_reasons"][0]["detail"].endswith('password="[REDACTED]"')
+    # Waivers (open and expired) and attestations travel into the dossier.
+    assert [(w["checklist"], w["expired"]) for w in data["waivers"]] == [
+        ("post.search", False),
+        ("post.checkout", True),
+    ]
+    assert [a["by"] for a in data["attestations"]] == ["Dana (Lead Developer)"]
+    assert "waiver-expired" in {w["rule"] for w in data["warnings"]}
+    assert items(data)["post.search"]["status"] == "waived"
 
 
 def test_the_bundled_timeline_is_the_seed_schedule() -> None:

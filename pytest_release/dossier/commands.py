@@ -307,7 +307,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return _fail("verify", exc)
     result = signing.verify(data, trusted, raw)
     rows = signing.role_statuses([str(r) for r in data.get("roles", [])], result)
-    lines = [f"{args.dossier}: release {data['release']['version']}, verdict {data['verdict']}"]
+    lines = [f"{args.dossier}: release {signing.release_of(data)}, verdict {data.get('verdict')}"]
     lines += [f"  INTEGRITY: {p}" for p in result.problems]
     for check in result.checks:
         if check.ok:

@@ -66,12 +66,11 @@ class Verification:
 
 def signed_message(data: Mapping[str, Any], entry: Mapping[str, Any], digest: str) -> bytes:
     """The bytes a signature covers, built from the dossier as it is now and the entry."""
-    release = data.get("release")
     return canonical_bytes(
         {
             "purpose": PURPOSE,
             "content_sha256": digest,
-            "release": release.get("version") if isinstance(release, Mapping) else None,
+            "release": release_of(data),
             "verdict": data.get("verdict"),
             "role": entry.get("role"),
             "name": entry.get("name"),
@@ -93,7 +92,7 @@ def sign(
 ) -> dict[str, Any]:
     """The dossier with one more signature (replacing this key's earlier one for the role)."""
     digest = content_digest(data)
-    recorded = data.get("integrity", {}).get("content_sha256")
+    recorded = _recorded_digest(data)
     if recorded != digest:
         raise DossierError(
             "the dossier was changed after it was generated (content sha256 is "
@@ -137,6 +136,19 @@ def sign(
     return {**data, "signatures": [*kept, entry]}
 
 
+def _recorded_digest(data: Mapping[str, Any]) -> str | None:
+    block = data.get("integrity")
+    value = block.get("content_sha256") if isinstance(block, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def release_of(data: Mapping[str, Any]) -> str | None:
+    """The release version a dossier is about (None if absent or damaged)."""
+    release = data.get("release")
+    version = release.get("version") if isinstance(release, Mapping) else None
+    return str(version) if version is not None else None
+
+
 def canonical_layout(data: Mapping[str, Any]) -> bytes:
     """The exact bytes ``pytest-release`` writes for this data (document.write)."""
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
@@ -148,7 +160,7 @@ def verify(
     """Check the integrity digest, the file's layout (when ``raw`` is given) and every signature."""
     digest = content_digest(data)
     problems: list[str] = []
-    recorded = data.get("integrity", {}).get("content_sha256")
+    recorded = _recorded_digest(data)
     if recorded != digest:
         problems.append(
             f"content changed after the dossier was generated (sha256 now {digest[:16]}…, "
