@@ -164,7 +164,7 @@ def verify(
     if recorded != digest:
         problems.append(
             f"content changed after the dossier was generated (sha256 now {digest[:16]}…, "
-            f"generated {str(recorded)[:16]}…)"
+            f"recorded {str(recorded)[:16]}…): the content or its recorded digest was edited"
         )
     edited_layout = raw is not None and raw != canonical_layout(data)
     if edited_layout and not problems:
