@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -35,6 +36,16 @@ class Sent:
     error: str | None = None
 
 
+class Problem(StrEnum):
+    """What kind of wrong: the pre-deploy item judges the limit, the post-deploy one its effect."""
+
+    NO_LIMIT = "no-limit"  # the burst never met a 429
+    OVER_LIMIT = "over-limit"  # more got through than the expected limit allows
+    UNDER_LIMIT = "under-limit"  # refused before the limit was reached
+    RETRY_AFTER = "retry-after"  # the 429 does not say when to come back
+    RECOVERY = "recovery"  # still refused after waiting as told
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitReport:
     """What one endpoint's burst showed."""
@@ -49,9 +60,13 @@ class RateLimitReport:
     recovery_wait_s: float | None
     burst_s: float
     sent: tuple[Sent, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[tuple[Problem, str], ...] = ()
     unchecked: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def messages(self, *kinds: Problem) -> list[str]:
+        """The problems of the given kinds, as sentences."""
+        return [message for kind, message in self.problems if kind in kinds]
 
     @property
     def limited(self) -> bool:
@@ -73,7 +88,7 @@ class RateLimitReport:
             "recovered": self.recovered,
             "recovery_wait_s": self.recovery_wait_s,
             "burst_s": round(self.burst_s, 3),
-            "problems": list(self.problems),
+            "problems": [{"kind": k.value, "message": m} for k, m in self.problems],
             "unchecked": list(self.unchecked),
             "notes": list(self.notes),
             "requests": [
@@ -175,7 +190,7 @@ def probe_rate_limit(
     if first.status not in (429, None):
         sent += _burst(client, endpoint, body, origin, cap - 1, workers)
     burst_s = time.monotonic() - origin
-    problems: list[str] = []
+    problems: list[tuple[Problem, str]] = []
     unchecked: list[str] = []
     errors = [s for s in sent if s.status is None]
     if errors:
@@ -191,27 +206,46 @@ def probe_rate_limit(
     waited: float | None = None
     if not refusals and not errors:
         problems.append(
-            f"no 429 after {len(sent)} requests in {burst_s:.1f} s"
-            + (f" (expected a limit of {expected}/min)" if expected else "")
+            (
+                Problem.NO_LIMIT,
+                f"no 429 after {len(sent)} requests in {burst_s:.1f} s"
+                + (f" (expected a limit of {expected}/min)" if expected else ""),
+            )
         )
     elif refusals:
         if expected is not None and allowed < expected - REFILL_SLACK and not shared:
             problems.append(
-                f"refused after only {allowed} requests; the expected limit is {expected}/min"
+                (
+                    Problem.UNDER_LIMIT,
+                    f"refused after only {allowed} requests; the expected limit is {expected}/min",
+                )
             )
         if expected is not None:
             refill = math.ceil(burst_s * expected / 60) + REFILL_SLACK
             if allowed > expected + refill:
                 problems.append(
-                    f"{allowed} requests got through before the first 429; "
-                    f"the expected limit is {expected}/min"
+                    (
+                        Problem.OVER_LIMIT,
+                        f"{allowed} requests got through before the first 429; "
+                        f"the expected limit is {expected}/min",
+                    )
                 )
         if not retry_after:
-            problems.append("the 429 carries no Retry-After header, so clients cannot back off")
+            problems.append(
+                (
+                    Problem.RETRY_AFTER,
+                    "the 429 carries no Retry-After header: clients cannot back off",
+                )
+            )
         else:
             wait = retry_after_seconds(retry_after, default=-1)
             if wait < 0:
-                problems.append(f"Retry-After {retry_after!r} is neither seconds nor a date")
+                problems.append(
+                    (
+                        Problem.RETRY_AFTER,
+                        f"Retry-After {retry_after!r} is neither seconds nor a date",
+                    )
+                )
             elif wait > max_wait_s:
                 unchecked.append(
                     f"recovery not checked: Retry-After is {wait:.0f} s, more than "
@@ -225,8 +259,11 @@ def probe_rate_limit(
                 recovered = after.status not in (429, None)
                 if not recovered:
                     problems.append(
-                        f"still refused ({after.status}) after waiting the {retry_after} s "
-                        "that Retry-After asked for"
+                        (
+                            Problem.RECOVERY,
+                            f"still refused ({after.status}) after waiting the {retry_after} s "
+                            "that Retry-After asked for",
+                        )
                     )
     return RateLimitReport(
         endpoint=endpoint,
