@@ -26,13 +26,17 @@ _QUOTED_PAIR = re.compile(
     rf"(?i)(['\"]?\b(?:{_SECRET_NAMES})['\"]?\s*[:=]\s*)(['\"])((?:\\.|(?!\2).)*)\2"
 )
 _HEADER_LINE = re.compile(rf"(?i)(\b(?:{_SECRET_NAMES})[ \t]*:[ \t]*)(?!\[REDACTED\])(\S[^\r\n]*)")
-_BUILTIN_PATTERNS = (
-    r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}",
-    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
-    r"\bAKIA[0-9A-Z]{16}\b",
-    r"\bxox[abprs]-[A-Za-z0-9-]{10,}",
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
-    r"(?i)(://[^/\s:@]+:)[^@\s/]+(@)",
+# Every name in _SECRET_NAMES contains one of these (lower case).
+_SECRET_NAME_WORDS = ("authorization", "cookie", "key", "token", "secret", "passw")
+# (pattern, a lower-case word every match contains): the word is a cheap test that lets most
+# text skip the regex; patterns from the configuration have no word and always run.
+_BUILTIN_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}", "bearer"),
+    (r"\bgh[pousr]_[A-Za-z0-9]{20,}", "gh"),
+    (r"\bAKIA[0-9A-Z]{16}\b", "akia"),
+    (r"\bxox[abprs]-[A-Za-z0-9-]{10,}", "xox"),
+    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----", "-----begin"),
+    (r"(?i)(://[^/\s:@]+:)[^@\s/]+(@)", "://"),
 )
 
 
@@ -40,14 +44,23 @@ class Redactor:
     """Redacts secrets from text and from JSON-like data."""
 
     def __init__(self, patterns: Iterable[str] = ()) -> None:
-        self._patterns = [re.compile(p) for p in (*_BUILTIN_PATTERNS, *patterns)]
+        self._patterns: list[tuple[re.Pattern[str], str | None]] = [
+            *((re.compile(p), word) for p, word in _BUILTIN_PATTERNS),
+            *((re.compile(p), None) for p in patterns),
+        ]
 
     def text(self, value: str) -> str:
-        value = _QUOTED_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", value)
-        value = _HEADER_LINE.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
-        value = _URL_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
-        for pattern in self._patterns:
-            value = pattern.sub(_keep_groups, value)
+        lowered = value.lower()
+        if any(word in lowered for word in _SECRET_NAME_WORDS):  # the regexes are slow; skip
+            value = _QUOTED_PAIR.sub(
+                lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", value
+            )
+            value = _HEADER_LINE.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
+        if "=" in value:
+            value = _URL_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
+        for pattern, word in self._patterns:
+            if word is None or word in lowered:
+                value = pattern.sub(_keep_groups, value)
         return value
 
     def data(self, value: Any) -> Any:
