@@ -222,3 +222,21 @@ def test_the_bundled_timeline_is_the_seed_schedule() -> None:
         "Post-deployment verification": "postdeploy",
         "Deployment sign-off": "signoff",
     }
+
+
+def test_history_from_config_and_bad_config(project: pytest.Pytester) -> None:
+    write_checks(project)
+    project.makepyprojecttoml(
+        '[tool.pytest_release]\nchecklist = "checklist.md"\n'
+        '[tool.pytest_release.history]\ndir = "archive"\nkeep = 3\n'
+    )
+    result = project.runpytest("-m", "predeploy", "--release-version", "5.0")
+    result.stdout.fnmatch_lines(["history: archived to *archive*5.0*-predeploy.json"])
+    assert [r.version for r in history.releases(project.path / "archive")] == ["5.0"]
+    project.makepyprojecttoml(
+        '[tool.pytest_release]\nchecklist = "checklist.md"\n'
+        "[tool.pytest_release.history]\nkeep = 0\n"
+    )
+    result = project.runpytest("-m", "predeploy")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*[[]tool.pytest_release.history[]] keep = 0 is not allowed*"])
