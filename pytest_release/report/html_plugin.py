@@ -56,6 +56,7 @@ class ReleaseHtmlReport:
         self.rows: dict[str, str] = {}  # nodeid -> id of its row in pytest-html's table
         self._failed: set[str] = set()
         self._report_data: Any = None
+        self._checklist_cells: dict[tuple[str, str], str] = {}  # many tests share an item
 
     # -- the record -------------------------------------------------------------------
     def pytest_release_results(self, record: RunRecord, data: dict[str, Any]) -> None:
@@ -120,11 +121,14 @@ class ReleaseHtmlReport:
         elif report.outcome != "passed":
             self.rows.setdefault(report.nodeid, row_id)
         properties = dict(getattr(report, "user_properties", ()))
-        ids = [i for i in str(properties.get("checklist", "")).split(",") if i]
-        links = "".join(f'<a href="{href(item_anchor(i))}">{esc(i)}</a>' for i in ids)
-        severity = properties.get("severity")
-        tag = f' <span class="rel-sev">{esc(severity)}</span>' if severity else ""
-        cells.insert(2, f'<td class="col-checklist">{links}{tag}</td>')
+        key = (str(properties.get("checklist", "")), str(properties.get("severity") or ""))
+        cell = self._checklist_cells.get(key)
+        if cell is None:
+            ids = [i for i in key[0].split(",") if i]
+            links = "".join(f'<a href="{href(item_anchor(i))}">{esc(i)}</a>' for i in ids)
+            tag = f' <span class="rel-sev">{esc(key[1])}</span>' if key[1] else ""
+            cell = self._checklist_cells[key] = f'<td class="col-checklist">{links}{tag}</td>'
+        cells.insert(2, cell)
 
     def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
         if getattr(report, "when", "call") in ("setup", "teardown") and report.outcome == "passed":
