@@ -1,0 +1,100 @@
+"""The ``[tool.pytest_release.predeploy]`` table for the pre-deployment suites.
+
+One sub-table per area, each validated by the probe that uses it (``*_config(table)``)
+when a test asks for it; a bad value fails that test with the key, the value and the fix.
+Expensive results (bandit, the dependency audit) are computed once per session, so the
+audit summary can reuse them.
+
+```toml
+[tool.pytest_release.predeploy.tests.unit]
+command = ["{python}", "-m", "pytest", "tests/unit", "--junitxml={report}"]
+[tool.pytest_release.predeploy.tests.e2e]
+reports = ["reports/junit/e2e*.xml"]
+[tool.pytest_release.predeploy.review]
+tag_pattern = "v*"
+[tool.pytest_release.predeploy.bugs]
+source = "exports/bugs.csv"            # or github_repo = "owner/name" with $GITHUB_TOKEN
+[tool.pytest_release.predeploy.bandit]
+paths = ["src"]
+baseline = "security/bandit-baseline.toml"
+[tool.pytest_release.predeploy.benchmarks.budgets]
+"test_render_*" = {mean_ms = 5}
+[tool.pytest_release.predeploy.docs]
+dir = "docs"
+[tool.pytest_release.predeploy.system]
+min_memory_mb = 2048
+[tool.pytest_release.predeploy.database]
+url_env = "DATABASE_URL"
+[tool.pytest_release.predeploy.redis]
+url_env = "REDIS_URL"
+[tool.pytest_release.predeploy.firewall]
+host = "prod.example.org"
+allowed = [22, 443]
+[tool.pytest_release.predeploy.backup]
+dir = "/var/backups/app"
+[tool.pytest_release.predeploy.monitoring]
+alert_rules = ["ops/alerts.yml"]
+[tool.pytest_release.predeploy.audit]
+requirements = ["requirements.lock"]
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from pytest_release.attestations import Attestation
+from pytest_release.config_table import Table
+from pytest_release.keys import SETTINGS_KEY
+from pytest_release.settings import ConfigError
+
+TABLE = "[tool.pytest_release.predeploy]"
+AREAS = (
+    "tests", "review", "bugs", "bandit", "benchmarks", "docs", "system",
+    "database", "redis", "firewall", "backup", "monitoring", "audit",
+)  # fmt: skip
+MEMO_KEY = pytest.StashKey[dict[str, Any]]()
+_T = TypeVar("_T")
+
+
+def area_config(config: pytest.Config, name: str, parse: Callable[[Table], _T]) -> _T:
+    """The sub-table ``name`` parsed by ``parse``; a bad value fails the calling test."""
+    settings = config.stash[SETTINGS_KEY]
+    try:
+        top = Table(TABLE, settings.section("predeploy"), settings.rootpath)
+        for key in top.data:
+            if key not in AREAS:
+                close = difflib.get_close_matches(key, AREAS, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"{TABLE} has an unknown table {key!r}{hint} (known: {', '.join(AREAS)})"
+                )
+        table = top.sub(name)
+        value = parse(table)
+        table.done()
+    except ConfigError as exc:
+        pytest.fail(f"pytest-release: {exc}", pytrace=False)
+    return value
+
+
+def memo(config: pytest.Config, key: str, compute: Callable[[], _T]) -> _T:
+    """Compute once per session (per xdist worker); exceptions are not cached."""
+    store = config.stash.setdefault(MEMO_KEY, {})
+    if key not in store:
+        store[key] = compute()
+    result: _T = store[key]
+    return result
+
+
+def attestation_for(config: pytest.Config, item_id: str) -> Attestation | None:
+    """The run's attestation of an item, if the attestations file has one."""
+    session = config.pluginmanager.get_plugin("release-session")
+    attestations = getattr(session, "attestations", None)
+    if attestations is None:
+        return None
+    found: Attestation | None = attestations.attestation(item_id)
+    return found
