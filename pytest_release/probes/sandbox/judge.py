@@ -259,6 +259,25 @@ def judge_env(language: str, runs: Sequence[RunRecord]) -> ProbeResult:
     return _result("env-secrets", language, runs, escapes=escapes, facts={"names": names})
 
 
+def judge_app_files(language: str, runs: Sequence[RunRecord]) -> ProbeResult:
+    """Any app file read is an escape; an environment file's secret names are named too."""
+    result = judge_reported("read-app-files", language, runs)
+    env_files = result.facts.get("env_names")
+    extra = []
+    for path, names in (env_files.items() if isinstance(env_files, Mapping) else []):
+        secrets = sorted(n for n in _names(names) if SECRET_NAME.search(n))
+        if secrets:
+            extra.append(
+                f"the app's environment file {path} shows variables named like secrets: "
+                f"{', '.join(secrets[:6])}"
+            )
+    if not extra:
+        return result
+    return _result(
+        "read-app-files", language, runs, escapes=[*extra, *result.escapes], facts=result.facts
+    )
+
+
 def judge_network(
     probe: str, language: str, runs: Sequence[RunRecord], token: str, ctx: JudgeContext
 ) -> ProbeResult:

@@ -156,6 +156,8 @@ def _probe(lang: _Language, probe: str, ctx: judge.JudgeContext, local: bool) ->
         return judge.judge_proc_environ(name, runs)
     if probe == "env-secrets":
         return judge.judge_env(name, runs)
+    if probe == "read-app-files":
+        return judge.judge_app_files(name, runs)
     if probe in ("network-tcp", "network-dns"):
         return judge.judge_network(probe, name, runs, token, ctx)
     if probe == "fork-bomb":
