@@ -35,8 +35,17 @@ def one_run(report_dir: Path) -> tuple[float, list[tuple[float, str]], str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", *SUITES, "--report-dir", str(report_dir)]
-        + ["-p", "no:cacheprovider", "-q"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *SUITES,
+            "--report-dir",
+            str(report_dir),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
         cwd=ROOT,
         env=environ,
         capture_output=True,
