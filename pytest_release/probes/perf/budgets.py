@@ -86,10 +86,12 @@ MEMORY_LIMITS: Mapping[str, Limit] = {
     ),
 }
 CPU_LIMITS: Mapping[str, Limit] = {
-    "spike_seconds": Limit("s", Better.LOWER, "max", "longest CPU spike"),
+    "spike_seconds": Limit(
+        "s", Better.LOWER, "max", "longest stretch of CPU above the spike threshold"
+    ),
 }
 # Parameters (not limits) of the CPU spike detector.
-CPU_PARAMETERS = ("spike_percent", "window_s")
+CPU_PARAMETERS = ("spike_percent", "observe_s")
 
 _REDUCERS: Mapping[str, Callable[[Sequence[float]], float | None]] = {
     "median": lambda s: percentile(s, 50.0),
@@ -117,8 +119,8 @@ DEFAULT_ENDPOINTS = {
 DEFAULT_LOAD = {"p95_ms": 3000.0, "error_rate": 0.02, "min_rps": 2.0}
 DEFAULT_RESOURCES = {"rss_mb": 512.0, "open_fds": 1000.0}
 DEFAULT_MEMORY = {"leak_kb_per_request": 16.0}
-DEFAULT_CPU = {"spike_seconds": 1.0}
-DEFAULT_CPU_PARAMETERS = {"spike_percent": 20.0, "window_s": 7.0}
+DEFAULT_CPU = {"spike_seconds": 0.5}
+DEFAULT_CPU_PARAMETERS = {"spike_percent": 15.0, "observe_s": 7.0}
 WARN_RATIO = 1.2
 FAIL_RATIO = 1.5
 _METHODS = ("GET", "POST", "HEAD")
@@ -224,7 +226,7 @@ class Budgets:
     memory: tuple[Budget, ...] = ()
     cpu: tuple[Budget, ...] = ()
     spike_percent: float = DEFAULT_CPU_PARAMETERS["spike_percent"]
-    cpu_window_s: float = DEFAULT_CPU_PARAMETERS["window_s"]
+    cpu_observe_s: float = DEFAULT_CPU_PARAMETERS["observe_s"]
     warn_ratio: float = WARN_RATIO
     fail_ratio: float = FAIL_RATIO
 
@@ -287,7 +289,7 @@ def parse_budgets(table: Mapping[str, Any]) -> Budgets:
         memory=_limits("memory", "", _subtable(table, "memory", DEFAULT_MEMORY), MEMORY_LIMITS),
         cpu=_limits("cpu", "", cpu_table or DEFAULT_CPU, CPU_LIMITS),
         spike_percent=parameters["spike_percent"],
-        cpu_window_s=parameters["window_s"],
+        cpu_observe_s=parameters["observe_s"],
         warn_ratio=warn,
         fail_ratio=fail,
     )
