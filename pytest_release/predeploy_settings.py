@@ -50,6 +50,13 @@ import pytest
 from pytest_release.attestations import Attestation
 from pytest_release.config_table import Table
 from pytest_release.keys import SETTINGS_KEY
+from pytest_release.probes.audit import (
+    AuditResult,
+    AuditUnavailable,
+    audit_config,
+    audit_dependencies,
+)
+from pytest_release.probes.bandit_scan import BanditError, BanditResult, bandit_config, scan
 from pytest_release.settings import ConfigError
 
 TABLE = "[tool.pytest_release.predeploy]"
@@ -98,3 +105,29 @@ def attestation_for(config: pytest.Config, item_id: str) -> Attestation | None:
         return None
     found: Attestation | None = attestations.attestation(item_id)
     return found
+
+
+def bandit_result(config: pytest.Config) -> BanditResult | BanditError:
+    """The session's one bandit scan (the security-standards item and the audit share it)."""
+    settings = area_config(config, "bandit", bandit_config)
+
+    def compute() -> BanditResult | BanditError:
+        try:
+            return scan(settings)
+        except BanditError as exc:
+            return exc
+
+    return memo(config, "bandit", compute)
+
+
+def dependency_audit(config: pytest.Config) -> AuditResult | AuditUnavailable:
+    """The session's one dependency audit (the vulnerability scan and the audit share it)."""
+    settings = area_config(config, "audit", audit_config)
+
+    def compute() -> AuditResult | AuditUnavailable:
+        try:
+            return audit_dependencies(settings)
+        except AuditUnavailable as exc:
+            return exc
+
+    return memo(config, "dependency-audit", compute)

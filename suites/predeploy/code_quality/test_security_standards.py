@@ -11,8 +11,8 @@ import pytest
 
 from pytest_release.evidence import EvidenceRecorder
 from pytest_release.outcomes import inconclusive
-from pytest_release.predeploy_settings import area_config, memo
-from pytest_release.probes.bandit_scan import BanditError, bandit_config, scan
+from pytest_release.predeploy_settings import area_config, bandit_result
+from pytest_release.probes.bandit_scan import BanditError, bandit_config
 
 
 @pytest.mark.checklist("pre.code-quality.security-standards")
@@ -20,10 +20,9 @@ def test_bandit_findings_reviewed(
     request: pytest.FixtureRequest, evidence: EvidenceRecorder
 ) -> None:
     config = area_config(request.config, "bandit", bandit_config)
-    try:
-        result = memo(request.config, "bandit", lambda: scan(config))
-    except BanditError as exc:
-        inconclusive(f"could not run bandit: {exc}")
+    result = bandit_result(request.config)
+    if isinstance(result, BanditError):
+        inconclusive(f"could not run bandit: {result}")
     evidence.attach("bandit", result.evidence(), "json")
     if result.blocking:
         lines = [f.describe() for f in result.blocking]
