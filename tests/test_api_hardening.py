@@ -219,3 +219,73 @@ def test_insecure_sandbox_escapes_are_reported(tmp_path: Path, insecure_referenc
     )
     for probe in ("write-outside-scratch", "list-processes", "persistence", "concurrent-runs"):
         assert f"test_sandbox_confines[{probe}]" in failed
+
+
+# --- the pure pieces, without a server --------------------------------------------------
+
+
+def test_settings_name_the_bad_key_and_the_known_probes() -> None:
+    from pytest_release.sandbox_settings import hardening_settings
+    from pytest_release.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="did you mean 'timeout_s'"):
+        hardening_settings({"timeout": 5})
+    with pytest.raises(ConfigError, match=r"unknown probe 'fork-bom'.*'fork-bomb'"):
+        hardening_settings({"disable": ["fork-bom"]})
+    settings = hardening_settings(
+        {"disable": ["network-dns"], "rate_limit": {"per_minute": 12}}, run_path="/run"
+    )
+    assert settings.run_path == "/run" and settings.rate_limit.endpoints == ("/run",)
+    assert not settings.on("network-dns") and settings.on("fork-bomb")
+    assert settings.rate_limit.per_minute == 12
+
+
+def test_snippets_fill_words_as_they_are_and_text_as_literals() -> None:
+    from pytest_release.probes.sandbox.snippets import SnippetError, snippets_for
+
+    found = snippets_for(["python", "php", "cobol"])
+    assert set(found) == {"python", "php"}
+    php = found["php"].render_echo("it's <b>", "x\\y")
+    assert "echo 'it\\'s <b>';" in php and "'x\\\\y'" in php
+    code = found["python"].render("network-dns", {"DNS_PORT": 53, "TOKEN": "abc"})
+    assert '"prx-abc.example"' in code and "127.0.0.1:53" in code
+    with pytest.raises(SnippetError, match="TOKEN"):
+        found["python"].render("network-dns", {"DNS_PORT": 53})
+
+
+def _record(body: dict[str, Any], elapsed: float = 0.1) -> Any:
+    from pytest_release.probes.sandbox.model import RunRecord
+
+    return RunRecord("python", "code", 200, body, 0.0, elapsed)
+
+
+def test_judge_limits_and_secrets() -> None:
+    from pytest_release.probes.sandbox import judge
+    from pytest_release.probes.sandbox.model import Verdict
+    from pytest_release.sandbox_settings import Expectations
+
+    ctx = judge.JudgeContext(expect=Expectations(timeout_s=2, memory_mb=64))
+    slow = _record(
+        {"output": "", "error": "Execution timed out", "exit_code": 124, "duration_ms": 9000.0}
+    )
+    assert judge.judge_infinite_loop("python", [slow], ctx).verdict is Verdict.ESCAPED
+    quick = _record(
+        {"output": "", "error": "Execution timed out", "exit_code": 124, "duration_ms": 2100.0}
+    )
+    assert judge.judge_infinite_loop("python", [quick], ctx).verdict is Verdict.CONFINED
+    silent = _record({"output": "", "error": None, "exit_code": 137, "duration_ms": 2100.0})
+    assert judge.judge_infinite_loop("python", [silent], ctx).verdict is Verdict.ESCAPED
+    hog = _record({"output": "@@prx-progress 96\n", "error": "Killed", "exit_code": 137})
+    assert "allocated 96 MB" in judge.judge_memory_hog("python", [hog], ctx).summary
+    env = _record(
+        {
+            "output": '@@prx {"escapes": [], "facts": {"names": ["PATH", "STRIPE_API_KEY"]}}',
+            "error": None,
+            "exit_code": 0,
+        }
+    )
+    assert "STRIPE_API_KEY" in judge.judge_env("python", [env]).summary
+    broken = _record({"output": "", "error": "SyntaxError: x", "exit_code": 1})
+    assert judge.judge_reported("list-processes", "python", [broken]).verdict is (
+        Verdict.INCONCLUSIVE
+    )
