@@ -30,7 +30,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         settings = hardening_for(metafunc.config)
         chosen = [p for p in SANDBOX_PROBES if settings.on(p)]
-    except (ConfigError, pytest.fail.Exception):
+    except (ConfigError, KeyError, pytest.fail.Exception):
         chosen = list(SANDBOX_PROBES)  # the fixture reports the bad setting
     metafunc.parametrize("probe", chosen)
 

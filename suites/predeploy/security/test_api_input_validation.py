@@ -39,7 +39,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         settings = hardening_for(metafunc.config)
         chosen = [p for p in VALIDATION_PROBES if settings.on(p) and p != "schemathesis"]
-    except (ConfigError, pytest.fail.Exception):
+    except (ConfigError, KeyError, pytest.fail.Exception):
         chosen = [p for p in VALIDATION_PROBES if p != "schemathesis"]
     metafunc.parametrize("kind", chosen)
 
