@@ -22,7 +22,10 @@ from pytest_release.settings import (
     read_pyproject,
 )
 
-pytest_plugins = ("pytest_release.dossier.archive",)  # --history: archive runs (issue 12)
+pytest_plugins = (
+    "pytest_release.dossier.archive",  # --history: archive runs (issue 12)
+    "pytest_release.performance",  # budgets, --perf-profile, figures, --baseline (issue 9)
+)
 
 PHASE_HELP = {
     Phase.PREDEPLOY: "checks before the window (code quality, docs, environment, security audit)",

@@ -1,0 +1,220 @@
+"""The performance suite's plugin: budgets validated at start-up, figures into results.json,
+and ``--baseline`` regressions into the verdict.
+
+Loaded by the release plugin (``pytest_plugins`` in plugin.py). Suites record figures with
+``record_figures(request.node, figures)``; they travel as ``user_properties`` (so they
+survive xdist) and end up in results.json ``performance``. With ``--baseline`` a figure
+worse than the baseline by ``fail_ratio`` makes the verdict rule
+``performance-significantly-degraded`` fire (NO-GO / ROLLBACK); by ``warn_ratio``, a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_release.checklist.model import CRITERION_WORDS, Criterion
+from pytest_release.keys import SETTINGS_KEY
+from pytest_release.perf_settings import PerfSettings, Profile, perf_settings
+from pytest_release.probes.perf.baseline import (
+    BaselineError,
+    Change,
+    Figure,
+    Level,
+    compare,
+    read_baseline,
+    write_baseline,
+)
+from pytest_release.settings import ConfigError, Settings
+from pytest_release.verdict import Reason, ReasonKind
+
+if TYPE_CHECKING:
+    from pytest_release.results import RunRecord
+    from pytest_release.verdict import VerdictContext
+
+PERF_KEY = pytest.StashKey[PerfSettings]()
+PROP_PERFORMANCE = "performance"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("release")
+    group.addoption(
+        "--perf-profile",
+        dest="release_perf_profile",
+        choices=[p.value for p in Profile],
+        default=Profile.DEFAULT.value,
+        help="how much the performance suite measures: default (<= 60 s on the reference "
+        "deployment) or full (longer load and soaks; [tool.pytest_release.load.full])",
+    )
+    group.addoption(
+        "--perf-save-baseline",
+        dest="release_perf_save_baseline",
+        metavar="PATH",
+        help="save this run's performance figures to PATH, for a later --baseline PATH",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validate [tool.pytest_release.budgets] and [...load] once; bad ones stop the run."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None or not settings.enabled:
+        return
+    try:
+        perf = perf_settings(
+            settings.section("budgets") if "budgets" in settings.raw else {},
+            settings.section("load") if "load" in settings.raw else {},
+            str(config.getoption("release_perf_profile", None) or Profile.DEFAULT.value),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-release: {exc}") from None
+    for name in ("budgets", "load"):
+        if name in settings.raw and not isinstance(settings.raw[name], dict):
+            raise pytest.UsageError(f"pytest-release: [tool.pytest_release.{name}] must be a table")
+    config.stash[PERF_KEY] = perf
+    if hasattr(config, "workerinput"):
+        return
+    baseline: dict[str, Figure] | None = None
+    if settings.baseline is not None:
+        try:
+            baseline = read_baseline(settings.baseline)
+        except BaselineError as exc:
+            raise pytest.UsageError(f"pytest-release: --baseline: {exc}") from None
+    config.pluginmanager.register(
+        PerformanceFigures(config, settings, perf, baseline), "release-performance"
+    )
+
+
+def record_figures(node: pytest.Item, figures: Sequence[Figure]) -> None:
+    """Attach figures to a test; they reach results.json ``performance`` (xdist-safe)."""
+    for figure in figures:
+        node.user_properties.append((PROP_PERFORMANCE, json.dumps(figure.as_json())))
+
+
+def benchmark_json_path(config: pytest.Config) -> Path | None:
+    """Make pytest-benchmark save its JSON under the report dir (unless told elsewhere).
+
+    Called by the suite just before it benchmarks, so runs without benchmarks write nothing.
+    """
+    session = getattr(config, "_benchmarksession", None)
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if session is None or settings is None or hasattr(config, "workerinput"):
+        return None
+    if getattr(session, "json", None) is None:
+        path = settings.report_dir / "benchmarks" / "performance.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        session.json = path
+    found: Path | None = session.json
+    return found
+
+
+class PerformanceFigures:
+    """Figures reported by the tests (controller side), compared with the baseline."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        settings: Settings,
+        perf: PerfSettings,
+        baseline: dict[str, Figure] | None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.perf = perf
+        self.baseline = baseline
+        self.figures: dict[str, Figure] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ids = tuple(
+            i
+            for name, value in report.user_properties
+            if name == "checklist"
+            for i in str(value).split(",")
+            if i
+        )
+        for name, value in report.user_properties:
+            if name != PROP_PERFORMANCE:
+                continue
+            try:
+                data = json.loads(str(value))
+                figure = Figure(
+                    str(data["name"]),
+                    float(data["value"]),
+                    str(data.get("unit", "")),
+                    "higher" if data.get("better") == "higher" else "lower",
+                    tuple(data.get("checklist") or ids),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+            self.figures[figure.name] = figure
+
+    def changes(self) -> list[Change]:
+        if self.baseline is None:
+            return []
+        budgets = self.perf.budgets
+        return compare(self.figures.values(), self.baseline, budgets.warn_ratio, budgets.fail_ratio)
+
+    def pytest_release_verdict_reasons(self, context: VerdictContext) -> list[Reason]:
+        changes = self.changes()
+        worse = [c for c in changes if c.level is Level.FAIL]
+        warn = [c for c in changes if c.level is Level.WARN]
+        reasons: list[Reason] = []
+        ratio = self.perf.budgets
+        if worse:
+            reasons.append(
+                Reason(
+                    Criterion.PERFORMANCE_DEGRADED.value,
+                    f"{CRITERION_WORDS[Criterion.PERFORMANCE_DEGRADED]} against the baseline "
+                    f"{self.settings.baseline} (>= {ratio.fail_ratio:g}x worse): "
+                    + "; ".join(c.describe() for c in worse[:8]),
+                    _ids(worse),
+                )
+            )
+        if warn:
+            reasons.append(
+                Reason(
+                    "performance-regressed",
+                    f"{len(warn)} figure(s) worse than the baseline by >= {ratio.warn_ratio:g}x: "
+                    + "; ".join(c.describe() for c in warn[:8]),
+                    _ids(warn),
+                    ReasonKind.WARNING,
+                )
+            )
+        return reasons
+
+    def pytest_release_results(self, record: RunRecord, data: dict[str, Any]) -> None:
+        data["performance"] = [f.as_json() for f in self.figures.values()]
+        if self.baseline is not None:
+            data["performance_baseline"] = {
+                "path": str(self.settings.baseline),
+                "warn_ratio": self.perf.budgets.warn_ratio,
+                "fail_ratio": self.perf.budgets.fail_ratio,
+                "changes": [
+                    {
+                        "name": c.figure.name,
+                        "now": c.figure.value,
+                        "before": c.before,
+                        "ratio": c.ratio,
+                        "level": c.level.value,
+                    }
+                    for c in self.changes()
+                ],
+            }
+        target = self.config.getoption("release_perf_save_baseline", None)
+        if target and self.figures:
+            write_baseline(Path(target), list(self.figures.values()))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        target = self.config.getoption("release_perf_save_baseline", None)
+        if target and self.figures:
+            terminalreporter.write_line(
+                f"pytest-release: {len(self.figures)} performance figures saved to {target} "
+                f"(use it next time with --baseline {target})"
+            )
+
+
+def _ids(changes: Sequence[Change]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for c in changes for i in c.figure.checklist))
