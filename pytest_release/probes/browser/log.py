@@ -58,6 +58,7 @@ class BrowserLog:
     failed: list[FailedRequest] = field(default_factory=list)
     api_calls: list[ApiCall] = field(default_factory=list)
     in_flight: int = 0
+    _api_index: dict[int, int] = field(default_factory=dict, repr=False)
     last_activity: float = field(default_factory=time.monotonic)
 
     def attach(self, page: Page) -> None:
@@ -81,24 +82,29 @@ class BrowserLog:
         self.last_activity = time.monotonic()
 
     def _on_response(self, response: Response) -> None:
+        request = response.request
         if response.status >= 400:
-            request = response.request
             self.failed.append(
                 FailedRequest(request.method, request.url, request.resource_type, response.status)
             )
+        # Recorded at the response (not when the body finished) so a check that already
+        # sees the page's reaction also sees the API status that caused it.
+        if urlsplit(request.url).path in self.watch_paths:
+            self._api_index[id(request)] = len(self.api_calls)
+            self.api_calls.append(ApiCall(request.method, request.url, response.status, ""))
 
     def _on_finished(self, request: Request) -> None:
         self._done()
-        path = urlsplit(request.url).path
-        if path in self.watch_paths:
-            response: Response | None = request.response()
-            if response is None:
-                return
-            try:
-                body = response.text()
-            except Exception:  # the body may be gone after a navigation
-                body = ""
-            self.api_calls.append(ApiCall(request.method, request.url, response.status, body))
+        index = self._api_index.pop(id(request), None)
+        if index is None:
+            return
+        response: Response | None = request.response()
+        try:
+            body = response.text() if response is not None else ""
+        except Exception:  # the body may be gone after a navigation
+            return
+        call = self.api_calls[index]
+        self.api_calls[index] = ApiCall(call.method, call.url, call.status, body)
 
     def _on_failed(self, request: Request) -> None:
         self._done()
