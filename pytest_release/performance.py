@@ -33,6 +33,8 @@ from pytest_release.settings import ConfigError, Settings
 from pytest_release.verdict import Reason, ReasonKind
 
 if TYPE_CHECKING:
+    from pytest_release.evidence import EvidenceRecorder
+    from pytest_release.probes.perf.budgets import BudgetCheck
     from pytest_release.results import RunRecord
     from pytest_release.verdict import VerdictContext
 
@@ -218,3 +220,32 @@ class PerformanceFigures:
 
 def _ids(changes: Sequence[Change]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for c in changes for i in c.figure.checklist))
+
+
+def judge_budgets(
+    node: pytest.Item,
+    evidence: EvidenceRecorder,
+    checks: Sequence[BudgetCheck],
+    title: str,
+    finding: str = "",
+) -> None:
+    """Record each measured figure, attach the checks, and fail with every budget broken.
+
+    A budget without samples fails too (never a silent pass), and says so.
+    """
+    record_figures(
+        node,
+        [
+            Figure(c.budget.name, c.value, c.budget.meaning.unit, c.budget.meaning.better.value)
+            for c in checks
+            if c.value is not None
+        ],
+    )
+    evidence.attach(f"{title}-budgets", [c.as_json() for c in checks], "json")
+    if not checks:
+        pytest.fail(f"{title}: no budgets to judge; configure [tool.pytest_release.budgets]")
+    broken = [c for c in checks if not c.ok]
+    if broken:
+        lines = "\n  ".join(c.message for c in broken)
+        extra = f"\n  ({finding})" if finding else ""
+        pytest.fail(f"{title}: {len(broken)} of {len(checks)} budget(s) broken:\n  {lines}{extra}")

@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pytest_release.probes.perf.resources import ResourceUsage
 from pytest_release.probes.perf.stats import percentile
 
 STOP_GRACE_S = 30.0
@@ -151,6 +152,14 @@ class LoadResult:
                 for e in self.endpoints
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class LoadRun:
+    """A load run and the target's resources sampled around it."""
+
+    load: LoadResult
+    resources: ResourceUsage
 
 
 def locustfile() -> Path:
