@@ -6,7 +6,7 @@ overrides it under ``--perf-profile=full`` (longer soaks)::
     [tool.pytest_release.load]
     users = 6              # Locust users
     spawn_rate = 3         # users started per second
-    duration_s = 10        # Locust run time
+    duration_s = 8         # Locust run time
     workers = 0            # > 0: Locust distributed mode, master + N local workers
     page_loads = 3         # cold loads per page (real Chromium)
     api_samples = 20       # sequential requests per GET endpoint
@@ -41,7 +41,7 @@ class LoadSettings:
 
     users: int = 6
     spawn_rate: float = 3.0
-    duration_s: float = 10.0
+    duration_s: float = 8.0
     workers: int = 0
     page_loads: int = 3
     api_samples: int = 20

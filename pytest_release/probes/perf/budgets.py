@@ -120,7 +120,7 @@ DEFAULT_LOAD = {"p95_ms": 3000.0, "error_rate": 0.02, "min_rps": 2.0}
 DEFAULT_RESOURCES = {"rss_mb": 512.0, "open_fds": 1000.0}
 DEFAULT_MEMORY = {"leak_kb_per_request": 16.0}
 DEFAULT_CPU = {"spike_seconds": 0.5}
-DEFAULT_CPU_PARAMETERS = {"spike_percent": 15.0, "observe_s": 7.0}
+DEFAULT_CPU_PARAMETERS = {"spike_percent": 15.0, "observe_s": 6.0}
 WARN_RATIO = 1.2
 FAIL_RATIO = 1.5
 _METHODS = ("GET", "POST", "HEAD")
@@ -139,6 +139,8 @@ class Budget:
 
     @property
     def name(self) -> str:
+        if self.scope == "pages":
+            return f"page {self.subject} {self.key}"
         return f"{self.subject} {self.key}" if self.subject else f"{self.scope} {self.key}"
 
     @property
