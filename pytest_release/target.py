@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_release import __version__
@@ -26,6 +27,8 @@ class Target:
     expected_version: str | None = None
     version_seen: str | None = None
     reference: bool = False
+    #: The state directory (database, logs, backups) of an auto-started reference deployment.
+    data_dir: Path | None = None
 
     def join(self, path: str) -> str:
         return self.url.rstrip("/") + "/" + path.lstrip("/")
@@ -78,6 +81,7 @@ def check_reachable(url: str) -> str | None:
 class StartedReference:
     url: str
     stop: Callable[[], None]
+    data_dir: Path | None = None
 
 
 def start_reference(faults: tuple[str, ...]) -> StartedReference:
@@ -94,7 +98,7 @@ def start_reference(faults: tuple[str, ...]) -> StartedReference:
         server = start_reference_server(faults=(*env_faults, *faults))
     except Exception as exc:  # any start failure becomes a reason, never a crash
         raise TargetUnreachable(f"the bundled reference deployment did not start: {exc}") from exc
-    return StartedReference(url=server.url, stop=server.stop)
+    return StartedReference(url=server.url, stop=server.stop, data_dir=server.data_dir)
 
 
 class TargetProvider:
@@ -138,6 +142,7 @@ class TargetProvider:
             expected_version=self._expected_version,
             version_seen=seen,
             reference=self._started is not None,
+            data_dir=self._started.data_dir if self._started is not None else None,
         )
         return self._resolved
 

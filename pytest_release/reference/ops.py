@@ -73,6 +73,37 @@ def version_of(ctx: AppContext) -> tuple[str, str]:
     return ctx.settings.version, ctx.settings.commit
 
 
+def dashboard_html(ctx: AppContext) -> str:
+    """The operations dashboard: the figures on-call people look at first, from /metrics."""
+    totals: dict[str, float] = {}
+    for family in ctx.metrics.registry.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_created"):
+                continue
+            if sample.name == "http_requests_total" and sample.labels["status"].startswith("5"):
+                totals["server_errors"] = totals.get("server_errors", 0.0) + sample.value
+            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    count = totals.get("http_request_duration_seconds_count", 0.0)
+    mean_ms = 1000 * totals.get("http_request_duration_seconds_sum", 0.0) / count if count else 0.0
+    panels = (
+        ("requests", f"{totals.get('http_requests_total', 0.0):.0f}"),
+        ("server-errors", f"{totals.get('server_errors', 0.0):.0f}"),
+        ("mean-latency", f"{mean_ms:.1f} ms"),
+        ("code-executions", f"{totals.get('code_executions_total', 0.0):.0f}"),
+        ("app-errors", f"{totals.get('app_errors_total', 0.0):.0f}"),
+        ("maintenance", "on" if ctx.maintenance.current().enabled else "off"),
+    )
+    rows = "".join(
+        f'<tr class="panel" data-panel="{key}"><th>{key}</th><td>{value}</td></tr>'
+        for key, value in panels
+    )
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Dashboard</title></head>"
+        f"<body><h1>Operations dashboard</h1><table>{rows}</table>"
+        '<p><a href="/metrics">/metrics</a> · <a href="/status.html">status</a></p></body></html>'
+    )
+
+
 def ops_routes(ctx: AppContext, renderer: Renderer) -> list[Route]:
     """The operations routes."""
 
@@ -116,6 +147,9 @@ def ops_routes(ctx: AppContext, renderer: Renderer) -> list[Route]:
         return Response(
             ctx.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
+
+    async def dashboard(request: Request) -> Response:
+        return HTMLResponse(dashboard_html(ctx), headers={"cache-control": "no-cache"})
 
     async def status(request: Request) -> Response:
         return JSONResponse(status_payload(ctx, ctx.maintenance.current(), renderer))
@@ -179,6 +213,7 @@ def ops_routes(ctx: AppContext, renderer: Renderer) -> list[Route]:
         Route("/version", version, methods=["GET", "HEAD"]),
         Route("/metrics", metrics, methods=["GET", "HEAD"]),
         Route("/status", status, methods=["GET", "HEAD"]),
+        Route("/dashboard", dashboard, methods=["GET", "HEAD"]),
         Route("/status.html", status_html, methods=["GET", "HEAD"]),
         Route("/admin", admin, methods=["GET", "HEAD"]),
         Route("/admin/stats.json", admin_stats, methods=["GET", "HEAD"]),

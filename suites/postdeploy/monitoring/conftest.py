@@ -1,0 +1,18 @@
+"""Post-deployment monitoring suite (`pytest -m "postdeploy and monitoring"`)."""
+
+from __future__ import annotations
+
+from pytest_release.ops_fixtures import (  # noqa: F401  (fixtures for this suite)
+    backup_dir,
+    data_dir,
+    database_url,
+    deploy_started,
+    log_source,
+    migrations_dir,
+    now,
+    ops_http,
+    ops_settings,
+    schedule_position,
+    schedule_steps,
+    scheduled_window,
+)
