@@ -60,7 +60,7 @@ class AuditSummary:
         parts = []
         if self.untriaged_high:
             parts.append(
-                f"{len(self.untriaged_high)} untriaged high finding(s), e.g. "
+                f"{len(self.untriaged_high)} untriaged finding(s) at or above the thresholds, e.g. "
                 f"{self.untriaged_high[0]}: "
                 "fix them or triage each with a reason"
             )
