@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the suites and the reference deployment need:
-# chromium (browser checks), bubblewrap (code-execution sandbox), php-cli (PHP examples).
+# chromium (browser checks), bubblewrap (code-execution sandbox), php-cli (PHP examples),
+# postgresql and redis-server (the predeploy database/Redis checks' tests start their own).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) and apt-get.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || [ -n "${PYTEST_RELEASE_CHROMIUM:-}" ] || need+=(chromium)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
+command -v psql >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
