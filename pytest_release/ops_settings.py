@@ -5,7 +5,9 @@ table, the key and what is allowed. Paths are relative to the project root. A fe
 can come from the environment, so a rehearsal (or a CI job) can pass what only it knows:
 ``PYTEST_RELEASE_DATA_DIR`` (the reference deployment's state directory),
 ``PYTEST_RELEASE_DEPLOY_STARTED`` (when the deployment began), ``PYTEST_RELEASE_NOW`` (the
-moment the schedule is read at) and ``PYTEST_RELEASE_PREVIOUS_VERSION``.
+moment the schedule is read at), ``PYTEST_RELEASE_PREVIOUS_VERSION``,
+``PYTEST_RELEASE_ROLLBACK_STARTED`` and ``PYTEST_RELEASE_INCIDENT_RESULTS`` (the results.json
+of the run that failed).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ DATA_DIR_ENV = "PYTEST_RELEASE_DATA_DIR"
 DEPLOY_STARTED_ENV = "PYTEST_RELEASE_DEPLOY_STARTED"
 NOW_ENV = "PYTEST_RELEASE_NOW"
 PREVIOUS_VERSION_ENV = "PYTEST_RELEASE_PREVIOUS_VERSION"
+ROLLBACK_STARTED_ENV = "PYTEST_RELEASE_ROLLBACK_STARTED"
+INCIDENT_RESULTS_ENV = "PYTEST_RELEASE_INCIDENT_RESULTS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,8 @@ class DeploySettings:
     previous_release: Path | None = None
     previous_version: str | None = None
     rollback_command: tuple[str, ...] = ()
+    rollback_started_at: datetime | None = None
+    incident_results: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +217,11 @@ def _deploy(r: _Reader) -> DeploySettings:
         previous_release=r.path("previous_release"),
         previous_version=previous,
         rollback_command=r.strings("rollback_command"),
+        rollback_started_at=r.when("rollback_started_at", ROLLBACK_STARTED_ENV),
+        incident_results=r.path("incident_results")
+        or (
+            Path(os.environ[INCIDENT_RESULTS_ENV]) if os.environ.get(INCIDENT_RESULTS_ENV) else None
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pytest_release.reference.logging_json import get_logger, log_event
 from pytest_release.reference.settings import (
     DEFAULT_WINDOW_MESSAGE,
     MaintenanceWindow,
@@ -25,6 +26,7 @@ from pytest_release.reference.settings import (
 STATE_FILE = "maintenance.json"
 DEFAULT_MESSAGE = "We are deploying a new release. Interactive examples will be back shortly."
 DEFAULT_RETRY_AFTER_S = 600
+logger = get_logger("maintenance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,16 @@ class MaintenanceMonitor:
             self._key = key
             # A broken file must not take the site down; keep the last good state.
             with contextlib.suppress(ValueError):
+                before = self._state
                 self._state = read_state(self._data_dir)
+                if self._state.enabled != before.enabled:
+                    # The log records when users saw the maintenance page, and what it said.
+                    log_event(
+                        logger,
+                        "maintenance-changed",
+                        enabled=self._state.enabled,
+                        message=self._state.message if self._state.enabled else None,
+                    )
         if self._stuck and not self._state.enabled:
             return replace(self._state, enabled=True, since=self._state.since)
         return self._state
