@@ -229,6 +229,7 @@ def commands(
 
 def run_load(url: str, plan: LoadPlan, workdir: Path) -> LoadResult:
     """Run Locust against ``url`` and parse what it wrote; never raises for a failed run."""
+    bounded(plan)
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port() if plan.workers > 0 else None
     master_cmd, worker_cmds = commands(url, plan, workdir, port)
