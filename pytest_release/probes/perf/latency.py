@@ -17,9 +17,10 @@ from pytest_release.probes.perf.stats import percentile
 if TYPE_CHECKING:
     import httpx
 
-# A rate-limited answer is the deployment doing its job, not a latency sample: wait once
-# for the advertised Retry-After (bounded) and ask again.
+# A rate-limited answer is the deployment doing its job, not a latency sample: wait for the
+# advertised Retry-After (bounded) and ask again.
 MAX_RETRY_AFTER_S = 5.0
+RATE_LIMIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +48,17 @@ class EndpointSampler:
     _start: float = field(default_factory=time.perf_counter)
 
     def once(self) -> int | None:
-        """One timed request; returns its status (None if it got no answer)."""
+        """One timed request; returns its status (None if it got no answer).
+
+        A 429 is retried after its Retry-After (bounded, twice at most); a request still
+        refused then is counted in ``rate_limited`` and is not a latency sample.
+        """
         import httpx
 
+        if self.rate_limited >= RATE_LIMIT_ATTEMPTS:
+            return 429  # refused again and again: stop asking (bounded time, no hammering)
         method, _, path = self.endpoint.partition(" ")
-        for attempt in range(2):
+        for attempt in range(RATE_LIMIT_ATTEMPTS):
             began = time.perf_counter()
             try:
                 response = self.client.request(method, path, json=self.body)
@@ -60,13 +67,14 @@ class EndpointSampler:
             except httpx.HTTPError:
                 status, retry_after = None, None
             elapsed_ms = (time.perf_counter() - began) * 1000.0
-            if status == 429 and attempt == 0:
-                self.rate_limited += 1
-                time.sleep(_seconds(retry_after))
+            if status == 429:
+                if attempt + 1 < RATE_LIMIT_ATTEMPTS:
+                    time.sleep(_seconds(retry_after))
                 continue
             self.samples.append(Sample(began - self._start, elapsed_ms, status))
             return status
-        return None
+        self.rate_limited += 1
+        return 429
 
     def run(self, count: int) -> None:
         for _ in range(count):
@@ -114,7 +122,7 @@ class LatencyResult:
             "samples": len(self.samples),
             "answered": len(latencies),
             "errors": sum(1 for s in self.samples if s.error),
-            "rate_limited_retries": self.rate_limited,
+            "rate_limited": self.rate_limited,
             "p50_ms": percentile(latencies, 50.0),
             "p95_ms": percentile(latencies, 95.0),
             "max_ms": max(latencies) if latencies else None,
