@@ -7,10 +7,13 @@ the schedule, and when the deployment started.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,16 +33,31 @@ from pytest_release.probes.schedule import (
 from pytest_release.settings import ConfigError
 from pytest_release.target import Target, make_client
 
+OPS_CONFIG_ENV = "PYTEST_RELEASE_OPS_CONFIG"
 REFERENCE_MIGRATIONS = Path(__file__).resolve().parent / "reference" / "migrations"
 REFERENCE_RULES = Path(__file__).resolve().parent / "reference" / "monitoring" / "alert-rules.yml"
+
+
+def _overlay() -> dict[str, dict[str, Any]]:
+    """Tables from the TOML file named by PYTEST_RELEASE_OPS_CONFIG (a rehearsal writes one)."""
+    path = os.environ.get(OPS_CONFIG_ENV)
+    if not path:
+        return {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise pytest.UsageError(f"{OPS_CONFIG_ENV}={path}: cannot read it as TOML: {exc}") from None
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
 @pytest.fixture(scope="session")
 def ops_settings(request: pytest.FixtureRequest) -> OpsSettings:
     """[tool.pytest_release.deploy|backup|maintenance|monitoring], validated."""
     settings = request.config.stash[SETTINGS_KEY]
+    overlay = _overlay()
     sections = {
-        name: settings.section(name) for name in ("deploy", "backup", "maintenance", "monitoring")
+        name: {**settings.section(name), **overlay.get(name, {})}
+        for name in ("deploy", "backup", "maintenance", "monitoring")
     }
     try:
         return build_ops_settings(sections, settings.rootpath)
