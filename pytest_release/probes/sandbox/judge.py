@@ -264,7 +264,7 @@ def judge_app_files(language: str, runs: Sequence[RunRecord]) -> ProbeResult:
     result = judge_reported("read-app-files", language, runs)
     env_files = result.facts.get("env_names")
     extra = []
-    for path, names in (env_files.items() if isinstance(env_files, Mapping) else []):
+    for path, names in env_files.items() if isinstance(env_files, Mapping) else []:
         secrets = sorted(n for n in _names(names) if SECRET_NAME.search(n))
         if secrets:
             extra.append(
