@@ -28,6 +28,7 @@ from pytest_release.browser import (
 )
 from pytest_release.contract import ContractConfigError, SiteContract, site_contract
 from pytest_release.evidence import EvidenceRecorder
+from pytest_release.fixtures import target_provider
 from pytest_release.keys import SETTINGS_KEY
 from pytest_release.outcomes import inconclusive
 from pytest_release.probes.browser.log import BrowserLog
@@ -62,6 +63,16 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except (BrowserConfigError, ContractConfigError) as exc:
         raise pytest.UsageError(f"pytest-release: {exc}") from None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start resolving the target (booting the reference) while the first fixtures set up."""
+    config = session.config
+    if SETTINGS_KEY not in config.stash or config.option.collectonly:
+        return
+    if any("target" in getattr(item, "fixturenames", ()) for item in session.items):
+        target_provider(config).prestart()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,9 +122,23 @@ class TargetProvider:
         self._started: StartedReference | None = None
         self._resolved: Target | None = None
         self._failure: TargetUnreachable | None = None
+        self._lock = threading.Lock()
+
+    def prestart(self) -> None:
+        """Resolve in the background (e.g. boot the reference while Chromium launches)."""
+        if self._resolved is None and self._failure is None and not self._lock.locked():
+            threading.Thread(target=self._resolve_quietly, daemon=True).start()
+
+    def _resolve_quietly(self) -> None:
+        with contextlib.suppress(TargetUnreachable):  # remembered; resolve() raises it
+            self.resolve()
 
     def resolve(self) -> Target:
         """The target, checked for reachability; raises TargetUnreachable (cached)."""
+        with self._lock:  # a prestart in progress finishes first
+            return self._resolve()
+
+    def _resolve(self) -> Target:
         if self._resolved is not None:
             return self._resolved
         if self._failure is not None:
@@ -134,7 +150,7 @@ class TargetProvider:
                 url = self._started.url
             seen = check_reachable(url)
         except TargetUnreachable as exc:
-            self.close()
+            self._stop()
             self._failure = exc
             raise
         self._resolved = Target(
@@ -148,6 +164,10 @@ class TargetProvider:
 
     def close(self) -> None:
         """Stop the reference deployment if this provider started it."""
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
         started, self._started = self._started, None
         if started is not None:
             started.stop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from pytest_release.check_outcome import record, record_all
 from pytest_release.contract import SiteContract
@@ -28,6 +28,23 @@ from pytest_release.probes.run_api import (
 from pytest_release.target import Target
 
 pytestmark = pytest.mark.smoke
+
+
+@pytest.mark.checklist(
+    "deploy.verification.critical-functionality", "deploy.verification.smoke-tests"
+)
+def test_first_example_loads_and_runs(
+    release_browser: Browser,  # first: Chromium launches while the reference deployment boots
+    first_example: DiscoveredExample,
+    target: Target,
+    release_page: Page,
+    release_log: BrowserLog,
+    release_contract: SiteContract,
+    evidence: EvidenceRecorder,
+) -> None:
+    view = ExamplePage(release_page, release_contract, first_example.id, release_log)
+    result = record(check_load_and_run(view, target.join(first_example.page)), evidence)
+    assert not result.failed, result.failure_message()
 
 
 @pytest.mark.checklist("deploy.verification.running", "deploy.verification.smoke-tests")
@@ -73,22 +90,6 @@ def test_api_endpoints(
     ]
     failed = record_all(results, evidence)
     assert not failed, "\n".join(r.failure_message() for r in failed)
-
-
-@pytest.mark.checklist(
-    "deploy.verification.critical-functionality", "deploy.verification.smoke-tests"
-)
-def test_first_example_loads_and_runs(
-    first_example: DiscoveredExample,
-    target: Target,
-    release_page: Page,
-    release_log: BrowserLog,
-    release_contract: SiteContract,
-    evidence: EvidenceRecorder,
-) -> None:
-    view = ExamplePage(release_page, release_contract, first_example.id, release_log)
-    result = record(check_load_and_run(view, target.join(first_example.page)), evidence)
-    assert not result.failed, result.failure_message()
 
 
 @pytest.mark.checklist("deploy.verification.smoke-tests")
