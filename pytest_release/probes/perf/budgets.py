@@ -179,7 +179,7 @@ class BudgetCheck:
             )
         verdict = "within" if self.ok else "over" if b.meaning.better is Better.LOWER else "under"
         return (
-            f"{b.name}: {b.meaning.words} {_num(self.value)} {unit} ({self.samples} samples) "
+            f"{b.name}: {b.meaning.words} {_num(self.value)} {unit} ({_count(self.samples)}) "
             f"is {verdict} the budget {_cmp(b)} {_num(b.limit)} {unit} ({b.where})"
         )
 
@@ -194,6 +194,10 @@ class BudgetCheck:
             "ok": self.ok,
             "message": self.message,
         }
+
+
+def _count(samples: int) -> str:
+    return "1 sample" if samples == 1 else f"{samples} samples"
 
 
 def _cmp(budget: Budget) -> str:
