@@ -210,6 +210,15 @@ class PerformanceFigures:
             write_baseline(Path(target), list(self.figures.values()))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.figures:
+            changes = self.changes()
+            worse = [c for c in changes if c.level in (Level.WARN, Level.FAIL)]
+            line = f"pytest-release: {len(self.figures)} performance figures in results.json"
+            if self.baseline is not None:
+                line += f"; against the baseline {len(worse)} worse"
+            terminalreporter.write_line(line)
+            for change in worse:
+                terminalreporter.write_line(f"  {change.level.value}: {change.describe()}")
         target = self.config.getoption("release_perf_save_baseline", None)
         if target and self.figures:
             terminalreporter.write_line(

@@ -130,6 +130,14 @@ class ProcessSampler:
             return None
 
 
+def sampler_problem(sampler: Sampler) -> str:
+    """Where the figures came from, and why they are missing if the source said why."""
+    problem = getattr(sampler, "problem", None)
+    return (
+        f"measured via {sampler.source}: {problem}" if problem else f"measured via {sampler.source}"
+    )
+
+
 def local_pid(url: str) -> int | None:
     """The pid of this user's process listening on the URL's loopback port, if any."""
     import psutil

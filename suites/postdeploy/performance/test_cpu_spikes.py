@@ -13,7 +13,7 @@ from pytest_release.performance import judge_budgets
 from pytest_release.probes.perf.budgets import check_all
 from pytest_release.probes.perf.charts import timeline_svg
 from pytest_release.probes.perf.cpu import observe_cpu
-from pytest_release.probes.perf.resources import Sampler
+from pytest_release.probes.perf.resources import Sampler, sampler_problem
 
 
 @pytest.mark.checklist("post.performance.cpu-spikes")
@@ -42,4 +42,10 @@ def test_no_sustained_cpu_spike(
         "svg",
     )
     checks = check_all(perf.budgets.cpu, observed.budget_samples())
-    judge_budgets(request.node, evidence, checks, "cpu spikes", observed.describe())
+    judge_budgets(
+        request.node,
+        evidence,
+        checks,
+        "cpu spikes",
+        f"{observed.describe()}; {sampler_problem(perf_sampler)}",
+    )

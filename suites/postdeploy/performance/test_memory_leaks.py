@@ -11,7 +11,7 @@ from pytest_release.performance import judge_budgets
 from pytest_release.probes.perf.budgets import check_all
 from pytest_release.probes.perf.charts import timeline_svg
 from pytest_release.probes.perf.leak import measure_leak
-from pytest_release.probes.perf.resources import MIB, Sampler
+from pytest_release.probes.perf.resources import MIB, Sampler, sampler_problem
 
 
 @pytest.mark.checklist("post.performance.memory-leaks")
@@ -43,4 +43,10 @@ def test_no_memory_growth_per_request(
         "svg",
     )
     checks = check_all(perf.budgets.memory, result.budget_samples())
-    judge_budgets(request.node, evidence, checks, "memory leak", result.describe())
+    judge_budgets(
+        request.node,
+        evidence,
+        checks,
+        "memory leak",
+        f"{result.describe()}; {sampler_problem(perf_sampler)}",
+    )

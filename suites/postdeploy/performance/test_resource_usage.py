@@ -10,13 +10,14 @@ from pytest_release.performance import judge_budgets
 from pytest_release.probes.perf.budgets import check_all
 from pytest_release.probes.perf.charts import timeline_svg
 from pytest_release.probes.perf.load_locust import LoadRun
-from pytest_release.probes.perf.resources import MIB
+from pytest_release.probes.perf.resources import MIB, Sampler, sampler_problem
 
 
 @pytest.mark.checklist("post.performance.resource-usage")
 def test_resources_within_budgets(
     request: pytest.FixtureRequest,
     perf_load: LoadRun,
+    perf_sampler: Sampler,
     perf: PerfSettings,
     evidence: EvidenceRecorder,
 ) -> None:
@@ -37,4 +38,5 @@ def test_resources_within_budgets(
             ),
             "svg",
         )
-    judge_budgets(request.node, evidence, checks, "resource usage", f"measured via {usage.source}")
+    problem = sampler_problem(perf_sampler)
+    judge_budgets(request.node, evidence, checks, "resource usage", problem)
