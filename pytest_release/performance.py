@@ -80,14 +80,39 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     baseline: dict[str, Figure] | None = None
-    if settings.baseline is not None:
+    path = settings.baseline
+    if path is not None:
         try:
-            baseline = read_baseline(settings.baseline)
+            baseline = read_baseline(path)
         except BaselineError as exc:
             raise pytest.UsageError(f"pytest-release: --baseline: {exc}") from None
+    else:
+        path = _history_baseline(config, settings)
+        try:
+            baseline = read_baseline(path) if path is not None else None
+        except BaselineError:
+            path = None  # the previous release ran without the performance suites
     config.pluginmanager.register(
-        PerformanceFigures(config, settings, perf, baseline), "release-performance"
+        PerformanceFigures(config, perf, path, baseline), "release-performance"
     )
+
+
+def _history_baseline(config: pytest.Config, settings: Settings) -> Path | None:
+    """Without --baseline: the previous release's run of this phase from the --history dir."""
+    from pytest_release.dossier.history import baseline_for, history_settings
+    from pytest_release.dossier.runs import DossierError
+    from pytest_release.verdict import run_phase
+
+    option = config.getoption("release_history", None)
+    try:
+        table = history_settings(settings.section("history"), settings.rootpath)
+    except DossierError:
+        return None  # the history plugin reports the bad table
+    directory = settings.rootpath / Path(option).expanduser() if option else table.dir
+    if directory is None or not directory.is_dir() or not settings.release_version:
+        return None
+    phase = run_phase(str(config.getoption("markexpr", "") or ""), settings.phase)
+    return baseline_for(directory, phase, settings.release_version)
 
 
 def record_figures(node: pytest.Item, figures: Sequence[Figure]) -> None:
@@ -119,13 +144,13 @@ class PerformanceFigures:
     def __init__(
         self,
         config: pytest.Config,
-        settings: Settings,
         perf: PerfSettings,
+        baseline_path: Path | None,
         baseline: dict[str, Figure] | None,
     ) -> None:
         self.config = config
-        self.settings = settings
         self.perf = perf
+        self.baseline_path = baseline_path
         self.baseline = baseline
         self.figures: dict[str, Figure] = {}
 
@@ -170,7 +195,7 @@ class PerformanceFigures:
                 Reason(
                     Criterion.PERFORMANCE_DEGRADED.value,
                     f"{CRITERION_WORDS[Criterion.PERFORMANCE_DEGRADED]} against the baseline "
-                    f"{self.settings.baseline} (>= {ratio.fail_ratio:g}x worse): "
+                    f"{self.baseline_path} (>= {ratio.fail_ratio:g}x worse): "
                     + "; ".join(c.describe() for c in worse[:8]),
                     _ids(worse),
                 )
@@ -191,7 +216,7 @@ class PerformanceFigures:
         data["performance"] = [f.as_json() for f in self.figures.values()]
         if self.baseline is not None:
             data["performance_baseline"] = {
-                "path": str(self.settings.baseline),
+                "path": str(self.baseline_path),
                 "warn_ratio": self.perf.budgets.warn_ratio,
                 "fail_ratio": self.perf.budgets.fail_ratio,
                 "changes": [
@@ -215,7 +240,7 @@ class PerformanceFigures:
             worse = [c for c in changes if c.level in (Level.WARN, Level.FAIL)]
             line = f"pytest-release: {len(self.figures)} performance figures in results.json"
             if self.baseline is not None:
-                line += f"; against the baseline {len(worse)} worse"
+                line += f"; against the baseline {self.baseline_path}: {len(worse)} worse"
             terminalreporter.write_line(line)
             for change in worse:
                 terminalreporter.write_line(f"  {change.level.value}: {change.describe()}")

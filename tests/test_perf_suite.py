@@ -176,3 +176,20 @@ def test_fast_baseline_means_significantly_degraded(tmp_path: Path) -> None:
     assert run.results["verdict"] in ("ROLLBACK", "NO-GO")
     levels = {c["name"]: c["level"] for c in run.results["performance_baseline"]["changes"]}
     assert levels["POST /api/run p50_ms"] == "fail"
+
+
+def test_previous_release_in_history_is_the_default_baseline(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    api = (str(PERF / "test_api_latency.py"),)
+    common = ("-k", "POST", "-m", "postdeploy", "--history", str(history))
+    first = run_suite(tmp_path / "one", *common, "--release-version", "1.0", files=api)
+    assert "archived to" in first.output, first.output[-3000:]
+    [archived] = [p for p in history.rglob("*.json") if "postdeploy" in p.name]
+    data = json.loads(archived.read_text(encoding="utf-8"))
+    for figure in data["performance"]:  # make release 1.0 look ten times faster
+        figure["value"] = figure["value"] / 10
+    archived.write_text(json.dumps(data), encoding="utf-8")
+    second = run_suite(tmp_path / "two", *common, "--release-version", "1.1", files=api)
+    assert second.results["performance_baseline"]["path"] == str(archived)
+    rules = {r["rule"] for r in second.results["verdict_reasons"]}
+    assert "performance-significantly-degraded" in rules, second.output[-3000:]
