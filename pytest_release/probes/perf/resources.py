@@ -16,7 +16,7 @@ import ipaddress
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -266,10 +266,3 @@ def _take(sampler: Sampler, count: int, interval_s: float) -> tuple[Snapshot, ..
         if snap is not None:
             found.append(snap)
     return tuple(found)
-
-
-@contextlib.contextmanager
-def sampling(sampler: Sampler, interval_s: float) -> Iterator[BackgroundSampling]:
-    """``BackgroundSampling`` as a function, for callers that prefer one."""
-    with BackgroundSampling(sampler, interval_s) as running:
-        yield running
