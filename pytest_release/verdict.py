@@ -79,11 +79,31 @@ def _failed(ctx: VerdictContext) -> list[ItemResult]:
     return [r for r in ctx.items if r.status is Status.FAIL]
 
 
+# A vulnerability, a blown performance budget or a database problem is the schedule's
+# criterion as soon as the item matters (high or critical); broken functionality only when
+# the item is critical, otherwise it counts towards "multiple high-priority bugs".
+HIGH_STAKES = frozenset(
+    {
+        Criterion.SECURITY_VULNERABILITY,
+        Criterion.PERFORMANCE_DEGRADED,
+        Criterion.DATABASE_INTEGRITY,
+    }
+)
+
+
+def fires_criterion(result: ItemResult) -> bool:
+    """Whether this failing item, on its own, meets its rollback criterion."""
+    severity = result.item.severity
+    if severity is Severity.CRITICAL:
+        return True
+    return severity is Severity.HIGH and result.item.criterion in HIGH_STAKES
+
+
 def _criteria_reasons(ctx: VerdictContext) -> Iterable[Reason]:
     failed = _failed(ctx)
     by_criterion: dict[Criterion, list[ItemResult]] = {}
     for result in failed:
-        if result.item.severity is Severity.CRITICAL:
+        if fires_criterion(result):
             by_criterion.setdefault(result.item.criterion, []).append(result)
     for criterion, results in by_criterion.items():
         yield Reason(
@@ -92,10 +112,10 @@ def _criteria_reasons(ctx: VerdictContext) -> Iterable[Reason]:
             checklist=tuple(r.item.id for r in results),
         )
     high = [r for r in failed if r.item.severity.rank >= Severity.HIGH.rank]
-    # Critical failures count towards "multiple", but only a high one makes the rule say more
-    # than the criteria above already do.
+    # Every high or critical failure counts towards "multiple", but the rule only fires when it
+    # says more than the criteria above: when a high item among them fired nothing itself.
     if len(high) >= ctx.high_priority_threshold and any(
-        r.item.severity is Severity.HIGH for r in high
+        r.item.severity is Severity.HIGH and not fires_criterion(r) for r in high
     ):
         yield Reason(
             rule=Criterion.MULTIPLE_HIGH_PRIORITY.value,
@@ -142,7 +162,7 @@ def _inconclusive_reasons(ctx: VerdictContext) -> Iterable[Reason]:
 
 def _warning_reasons(ctx: VerdictContext) -> Iterable[Reason]:
     failed = _failed(ctx)
-    minor = [r for r in failed if r.item.severity is not Severity.CRITICAL]
+    minor = [r for r in failed if not fires_criterion(r)]
     high = [r for r in failed if r.item.severity.rank >= Severity.HIGH.rank]
     if minor and len(high) < ctx.high_priority_threshold:
         yield Reason(

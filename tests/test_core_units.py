@@ -146,6 +146,37 @@ def test_blocking_decision_depends_on_the_phase(phase: str, decision: Decision) 
     assert verdict.reasons[0].checklist == ("post.headers",)
 
 
+HIGH_STAKES_CHECKLIST = parse_text(
+    "## Post-Deployment Checks\n### Performance\n- [ ] Fast <!-- id: p.fast; severity: high -->\n"
+    "### Security\n- [ ] Rate limited <!-- id: s.rate; severity: high -->\n"
+    "### Functionality\n- [ ] Search <!-- id: f.search; severity: high -->\n"
+    "- [ ] Export <!-- id: f.export; severity: medium -->\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("failing", "rules"),
+    [
+        (["p.fast"], ["performance-significantly-degraded"]),
+        (["s.rate"], ["security-vulnerability-detected"]),
+        (["f.search"], []),  # one high functionality bug: a warning, not a rollback
+        (["f.export", "f.search"], []),  # medium does not count towards "multiple"
+        (
+            ["p.fast", "f.search"],
+            ["performance-significantly-degraded", "multiple-high-priority-bugs"],
+        ),
+    ],
+)
+def test_high_stakes_criteria_fire_at_high_severity(failing: list[str], rules: list[str]) -> None:
+    outcomes = {
+        i: (Outcome.FAILED if i in failing else Outcome.PASSED) for i in HIGH_STAKES_CHECKLIST.ids
+    }
+    ctx = _context(outcomes, checklist=HIGH_STAKES_CHECKLIST)
+    verdict = decide(ctx, builtin_reasons(ctx))
+    assert [r.rule for r in verdict.reasons] == rules
+    assert verdict.decision is (Decision.ROLLBACK if rules else Decision.GO)
+
+
 def test_error_counts_as_failure_and_xfail_as_warning() -> None:
     ctx = _context({**ALL_PASS, "post.home": Outcome.ERROR, "post.search": Outcome.XFAILED})
     status = {r.item.id: r.status for r in ctx.items}
