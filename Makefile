@@ -30,7 +30,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 unit: install system-deps
-	$(PY) -m pytest -p no:release tests
+	$(PY) -m pytest -p no:release -n 2 --dist loadfile tests
 
 ## test: the project's own checks: ruff, mypy --strict, then the test suite
 test: lint typecheck unit
