@@ -141,6 +141,21 @@ def _backup(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+# --- rehearse (pytest_release/rehearsal/command.py) ------------------------------------
+
+
+def _setup_rehearse(parser: argparse.ArgumentParser) -> None:
+    from pytest_release.rehearsal.command import setup_rehearse
+
+    setup_rehearse(parser)
+
+
+def _rehearse(args: argparse.Namespace) -> int:
+    from pytest_release.rehearsal.command import run_rehearse
+
+    return run_rehearse(args)
+
+
 # --- registry --------------------------------------------------------------------------
 
 # --- checklist -------------------------------------------------------------------------
@@ -230,6 +245,11 @@ SUBCOMMANDS: dict[str, tuple[str, Setup, Handler]] = {
         _maintenance,
     ),
     "backup": ("create, verify or restore a backup", _setup_backup, _backup),
+    "rehearse": (
+        "run the whole schedule against the reference deployment on this machine",
+        _setup_rehearse,
+        _rehearse,
+    ),
     "dossier": ("merge the phase runs of a release into one document", _setup_dossier, _dossier),
     "keygen": ("make an Ed25519 key pair for signing dossiers", _setup_keygen, _keygen),
     "sign": ("sign a dossier.json for a role", _setup_sign, _sign),

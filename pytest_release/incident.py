@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -90,6 +91,8 @@ def render_incident(results: Mapping[str, Any], source: str, follow_up: Sequence
     lines += [
         "",
         "## Evidence",
+        "",
+        f"Paths are relative to `{PurePath(source).parent}`.",
         "",
         *[f"- `{path}`" for item in ranked for path in item.get("evidence", [])],
         "",

@@ -33,7 +33,7 @@ def run_suite(
     report_dir = tmp_path / name
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
     environ.update(env or {})
-    command = [sys.executable, "-m", "pytest", *args, "--report-dir", str(report_dir)]
+    command = [sys.executable, "-m", "pytest", *args, f"--report-dir={report_dir}"]
     done = subprocess.run(
         [*command, "-p", "no:cacheprovider", "-q"],
         cwd=ROOT,

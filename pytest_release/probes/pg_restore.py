@@ -55,7 +55,13 @@ def pg_shape(url: str) -> DatabaseShape:
     for table, column in rows:
         columns[table] = (*columns.get(table, ()), column)
     counts = {t: int(_psql(url, f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in columns}
-    return DatabaseShape(columns, counts, "ok")
+    indexes = tuple(
+        row[0]
+        for row in _psql(
+            url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+        )
+    )
+    return DatabaseShape(columns, counts, "ok", indexes)
 
 
 def check_pg_restore(dump: Path, source_url: str | None) -> list[Finding]:

@@ -118,7 +118,7 @@ def create_app(settings: ReferenceSettings, runner: CodeRunner) -> Starlette:
     ctx = AppContext(
         settings=settings,
         runner=runner,
-        database=Database(settings.effective_database_url),
+        database=Database(settings.effective_database_url, settings.schema_revision),
         cache=choose_cache(settings.redis_url),
         limiter=None
         if settings.has("no-rate-limit")
@@ -144,8 +144,11 @@ def create_app(settings: ReferenceSettings, runner: CodeRunner) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # The migrations-pending fault stops one revision short of head.
-        target = "0001_runs" if settings.has("migrations-pending") else "head"
+        # An older release stops at its own newest revision; the migrations-pending fault
+        # stops one revision short of head.
+        target = settings.schema_revision or "head"
+        if settings.has("migrations-pending"):
+            target = "0001_runs"
         before = await asyncio.to_thread(ctx.database.migration_status)
         await asyncio.to_thread(ctx.database.upgrade, target)
         after = await asyncio.to_thread(ctx.database.migration_status)

@@ -86,15 +86,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """The engine plus the few queries the app needs (all synchronous; call via a thread)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, schema_revision: str | None = None) -> None:
         self.url = url
+        #: The newest migration this release knows (None: the scripts' head); an older
+        #: release deployed from the same scripts stops there.
+        self.schema_revision = schema_revision
         self.engine: Engine
         if url.startswith("sqlite"):
             self.engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        self._heads: tuple[str, ...] | None = None
+        self._heads: tuple[str, ...] | None = (schema_revision,) if schema_revision else None
 
     @property
     def backend(self) -> str:

@@ -92,6 +92,7 @@ class FrontDoor:
             state = self.ctx.maintenance.current()
             self.ctx.metrics.maintenance.set(1 if state.enabled else 0)
             if state.enabled and self._blocked_by_maintenance(scope):
+                response["maintenance"] = True
                 await self._send_maintenance(scope, state, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
@@ -99,7 +100,12 @@ class FrontDoor:
             await self._handle_unhandled(scope, exc, request_id, response, send_wrapper)
         finally:
             self.ctx.metrics.in_flight.dec()
-            self._account(scope, int(response["status"]), time.perf_counter() - started)
+            self._account(
+                scope,
+                int(response["status"]),
+                time.perf_counter() - started,
+                planned=bool(response.get("maintenance")),
+            )
             request_id_var.reset(token)
 
     def _blocked_by_maintenance(self, scope: Scope) -> bool:
@@ -163,7 +169,7 @@ class FrontDoor:
         )
         await _send_simple(send, 500, html.encode(), b"text/html; charset=utf-8", [])
 
-    def _account(self, scope: Scope, status: int, seconds: float) -> None:
+    def _account(self, scope: Scope, status: int, seconds: float, *, planned: bool = False) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) if route is not None else None
         label = template or ("unmatched" if status == 404 else "other")
@@ -175,6 +181,8 @@ class FrontDoor:
         level = (
             logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
         )
+        if planned:  # the maintenance page is the plan working, not an error
+            level = logging.INFO
         log_event(
             logger,
             "request",

@@ -67,6 +67,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version-string", default=None, help="release version /version reports")
     parser.add_argument("--commit", default=None, help="commit /version reports")
     parser.add_argument(
+        "--schema-revision",
+        default=None,
+        metavar="REV",
+        help="newest migration this release knows (default: head); e.g. 0001_runs for an "
+        "older release",
+    )
+    parser.add_argument(
         "--insecure-sandbox",
         action="store_true",
         help="run code WITHOUT isolation when bubblewrap is unavailable (every page warns)",
@@ -121,6 +128,7 @@ def settings_from_args(args: argparse.Namespace) -> ReferenceSettings:
         banner_end=args.banner_end,
         banner_message=args.banner_message,
         insecure_sandbox=args.insecure_sandbox,
+        schema_revision=args.schema_revision,
     )
 
 

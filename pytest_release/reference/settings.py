@@ -103,6 +103,7 @@ class ReferenceSettings:
     window: MaintenanceWindow | None = None
     insecure_sandbox: bool = False
     monaco_dir: Path | None = None
+    schema_revision: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -171,6 +172,7 @@ def build_settings(
     banner_message: str | None = None,
     insecure_sandbox: bool = False,
     monaco_dir: Path | None = None,
+    schema_revision: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ReferenceSettings:
     """Merge flags (arguments), environment variables and defaults into checked settings."""
@@ -215,4 +217,5 @@ def build_settings(
         window=window,
         insecure_sandbox=insecure_sandbox,
         monaco_dir=monaco_dir,
+        schema_revision=schema_revision,
     )

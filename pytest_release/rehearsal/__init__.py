@@ -1,0 +1,1 @@
+"""`pytest-release rehearse`: the whole deployment schedule against the reference deployment."""
