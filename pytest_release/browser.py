@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Playwright
 
 CHROMIUM_ENV = "PYTEST_RELEASE_CHROMIUM"
 SYSTEM_CANDIDATES = (
@@ -53,6 +53,17 @@ class TraceMode(StrEnum):
     RETAIN_ON_FAILURE = "retain-on-failure"
 
 
+class Isolation(StrEnum):
+    """How tests are kept apart in the browser."""
+
+    # A new browser context per test: no cookies, no storage, no cache (a first visit).
+    CONTEXT = "context"
+    # One browser profile per worker; each test gets a new page with the target's cookies,
+    # storage and permissions cleared, while the HTTP and compiled-code caches stay warm
+    # (a returning visitor). Parsing Monaco afresh costs seconds of CPU per test.
+    STORAGE = "storage"
+
+
 class BrowserConfigError(ValueError):
     """A bad value in [tool.pytest_release.browser]; the message names key, value and fix."""
 
@@ -74,6 +85,7 @@ class BrowserSettings:
     # DOM snapshots make a trace replayable but cost seconds per test on a Monaco page
     # (every poll is an action); actions, console and network are always in the trace.
     trace_snapshots: bool = False
+    isolation: Isolation = Isolation.CONTEXT
     viewport: tuple[int, int] = (1280, 900)
     slow_mo_ms: float = 0.0
 
@@ -96,6 +108,7 @@ _BROWSER_KEYS = frozenset(
         "timeout_s",
         "trace",
         "trace_snapshots",
+        "isolation",
         "viewport",
     }
 )
@@ -132,6 +145,14 @@ def browser_settings(
         raise BrowserConfigError(
             f"[tool.pytest_release.browser] trace = {table.get('trace')!r}: use one of {allowed}"
         ) from None
+    try:
+        isolation = Isolation(table.get("isolation", Isolation.CONTEXT.value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in Isolation)
+        raise BrowserConfigError(
+            f"[tool.pytest_release.browser] isolation = {table.get('isolation')!r}: use one "
+            f"of {allowed}"
+        ) from None
     viewport = table.get("viewport", [1280, 900])
     if (
         not isinstance(viewport, list | tuple)
@@ -150,6 +171,7 @@ def browser_settings(
         timeout_s=float(timeout),
         trace=trace,
         trace_snapshots=snapshots,
+        isolation=isolation,
         viewport=(int(viewport[0]), int(viewport[1])),
     )
 
@@ -234,8 +256,8 @@ def find_chromium(
     raise BrowserNotFound(f"no Chromium found (looked at {', '.join(tried)}); {INSTALL_HINT}")
 
 
-def launch_chromium(playwright: Playwright, settings: BrowserSettings) -> Browser:
-    """Launch Chromium headless (unless headed) with the flags this kind of machine needs."""
+def launch_options(settings: BrowserSettings) -> dict[str, Any]:
+    """Playwright launch options: headless unless headed, this machine's flags, the binary."""
     options: dict[str, Any] = {
         "headless": settings.headless,
         "args": list(settings.args),
@@ -247,4 +269,20 @@ def launch_chromium(playwright: Playwright, settings: BrowserSettings) -> Browse
         options["channel"] = settings.channel
     else:
         options["executable_path"] = find_chromium(settings.executable).path
-    return playwright.chromium.launch(**options)
+    return options
+
+
+def launch_chromium(playwright: Playwright, settings: BrowserSettings) -> Browser:
+    """Launch Chromium for fresh contexts (``browser.new_context()`` per test)."""
+    return playwright.chromium.launch(**launch_options(settings))
+
+
+def launch_warm_profile(
+    playwright: Playwright, settings: BrowserSettings, user_data_dir: Path
+) -> BrowserContext:
+    """Launch Chromium with an on-disk profile whose caches outlive each test's page."""
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir),
+        viewport={"width": settings.viewport[0], "height": settings.viewport[1]},
+        **launch_options(settings),
+    )

@@ -11,6 +11,7 @@ Evidence: the browser log of every test; on failure a full-page screenshot and, 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -22,16 +23,18 @@ from pytest_release.browser import (
     BrowserConfigError,
     BrowserNotFound,
     BrowserSettings,
+    Isolation,
     TraceMode,
     browser_settings,
     launch_chromium,
+    launch_warm_profile,
 )
 from pytest_release.contract import ContractConfigError, SiteContract, site_contract
 from pytest_release.evidence import EvidenceRecorder
 from pytest_release.fixtures import target_provider
 from pytest_release.keys import SETTINGS_KEY
 from pytest_release.outcomes import inconclusive
-from pytest_release.probes.browser.log import BrowserLog
+from pytest_release.probes.browser.log import BrowserLog, origin
 from pytest_release.target import Target
 
 if TYPE_CHECKING:
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
 BROWSER_SETTINGS_KEY = pytest.StashKey[BrowserSettings]()
 CONTRACT_KEY = pytest.StashKey[SiteContract]()
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+_WARM_KEY = pytest.StashKey["BrowserContext"]()
+# What "fresh" means in the warm profile: all of the site's data, none of the caches.
+_SITE_DATA = "cookies,local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
 HEADED_ENV = "PYTEST_RELEASE_HEADED"
 
 
@@ -128,11 +134,22 @@ def release_browser(
     from playwright.sync_api import Error
 
     settings = _browser_settings(pytestconfig)
+    profile = Path(tempfile.mkdtemp(prefix="pytest-release-profile-"))
+    warm: BrowserContext | None = None
     try:
-        browser = launch_chromium(release_playwright, settings)
+        if settings.isolation is Isolation.STORAGE:
+            warm = launch_warm_profile(release_playwright, settings, profile)
+            browser = warm.browser
+            if browser is None:  # not a normal Chromium: no fresh contexts next to the profile
+                inconclusive("this browser cannot open contexts next to a persistent profile")
+            pytestconfig.stash[_WARM_KEY] = warm
+        else:
+            browser = launch_chromium(release_playwright, settings)
     except BrowserNotFound as exc:
+        shutil.rmtree(profile, ignore_errors=True)
         inconclusive(f"the browser checks need Chromium: {exc}")
     except Error as exc:
+        shutil.rmtree(profile, ignore_errors=True)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         inconclusive(
             f"Chromium did not start ({first}); try PYTEST_RELEASE_HEADED unset, another "
@@ -141,7 +158,10 @@ def release_browser(
     try:
         yield browser
     finally:
+        if warm is not None:
+            warm.close()
         browser.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -151,12 +171,18 @@ def release_context(
     target: Target,
     evidence: EvidenceRecorder,
 ) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no storage) on the target, traced for evidence."""
+    """A fresh browser context on the target (or the warm profile), traced for evidence."""
     settings = _browser_settings(request.config)
-    context = release_browser.new_context(
-        base_url=target.url,
-        viewport={"width": settings.viewport[0], "height": settings.viewport[1]},
-    )
+    warm = request.config.stash.get(_WARM_KEY, None)
+    if warm is not None:
+        context = warm
+        context.clear_cookies()
+        context.clear_permissions()
+    else:
+        context = release_browser.new_context(
+            base_url=target.url,
+            viewport={"width": settings.viewport[0], "height": settings.viewport[1]},
+        )
     context.set_default_timeout(settings.timeout_s * 1000)
     tracing = settings.trace is not TraceMode.OFF
     if tracing:
@@ -171,7 +197,8 @@ def release_context(
             elif tracing:
                 context.tracing.stop()
         finally:
-            context.close()
+            if warm is None:
+                context.close()
 
 
 def _attach_trace(context: BrowserContext, evidence: EvidenceRecorder) -> None:
@@ -180,6 +207,18 @@ def _attach_trace(context: BrowserContext, evidence: EvidenceRecorder) -> None:
         context.tracing.stop(path=str(path))
         # Open with `playwright show-trace <file>` or https://trace.playwright.dev
         evidence.attach("playwright-trace", path.read_bytes(), "trace")
+
+
+def _clear_site_data(context: BrowserContext, page: Page, url: str) -> None:
+    """Forget everything the target stored in the warm profile (its caches stay)."""
+    session = context.new_cdp_session(page)
+    try:
+        session.send(
+            "Storage.clearDataForOrigin",
+            {"origin": origin(url), "storageTypes": _SITE_DATA},
+        )
+    finally:
+        session.detach()
 
 
 @pytest.fixture
@@ -192,11 +231,15 @@ def release_log(release_contract: SiteContract) -> BrowserLog:
 def release_page(
     request: pytest.FixtureRequest,
     release_context: BrowserContext,
+    target: Target,
     release_log: BrowserLog,
     evidence: EvidenceRecorder,
 ) -> Iterator[Page]:
     """A page in a fresh context; its browser log is evidence, and a screenshot on failure."""
     page = release_context.new_page()
+    warm = request.config.stash.get(_WARM_KEY, None) is release_context
+    if warm:
+        _clear_site_data(release_context, page, target.url)
     release_log.attach(page)
     try:
         yield page
@@ -207,3 +250,5 @@ def release_page(
             except Exception as exc:  # a crashed page still deserves its log below
                 evidence.attach("page-on-failure-screenshot-error", str(exc), "text")
         evidence.attach("browser-log", release_log.to_json(), "json")
+        if warm:
+            page.close()  # fresh contexts close with their page; the warm profile stays

@@ -91,6 +91,7 @@ def test_browser_settings_defaults_and_cli() -> None:
         ({"trace": "always"}, "retain-on-failure"),
         ({"viewport": [1280]}, "[width, height]"),
         ({"args": "--no-sandbox"}, "list of strings"),
+        ({"isolation": "tab"}, "context, storage"),
     ],
 )
 def test_bad_browser_settings_name_key_and_fix(table: dict[str, object], message: str) -> None:

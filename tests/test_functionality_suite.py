@@ -154,6 +154,49 @@ def test_failure_message_says_what_a_person_sees(
     result.stdout.fnmatch_lines(["*example 'user-model-python'*API /api/run answered 500*"])
 
 
+ISOLATION_PROBE = """
+import pytest
+
+@pytest.mark.checklist("post.functionality.local-storage")
+def test_a_leaves_traces(release_page, target):
+    release_page.goto(target.url + "/")
+    release_page.evaluate("() => localStorage.setItem('left-behind', '1')")
+    release_page.context.add_cookies([{"name": "c", "value": "1", "url": target.url}])
+
+@pytest.mark.checklist("post.functionality.local-storage")
+def test_b_sees_none(release_page, target):
+    release_page.goto(target.url + "/")
+    assert release_page.evaluate("() => localStorage.getItem('left-behind')") is None
+    assert release_page.context.cookies() == []
+"""
+
+
+@pytest.mark.parametrize("isolation", ["context", "storage"])
+def test_each_test_starts_with_no_site_data(
+    pytester: pytest.Pytester, healthy: ReferenceServer, isolation: str
+) -> None:
+    shutil.copy(SEED_CHECKLIST, pytester.path / "checklist.md")
+    pytester.makepyprojecttoml(
+        '[tool.pytest_release]\nchecklist = "checklist.md"\n'
+        f'[tool.pytest_release.browser]\nisolation = "{isolation}"\n'
+    )
+    pytester.makepyfile(test_isolation=ISOLATION_PROBE)
+    pytester.runpytest("-p", "no:randomly", "--target-url", healthy.url).assert_outcomes(passed=2)
+
+
+def test_warm_profile_passes_the_healthy_deployment(
+    suite_project: pytest.Pytester, healthy: ReferenceServer
+) -> None:
+    """isolation = "storage": the faster mode keeps the verdict."""
+    (suite_project.path / "pyproject.toml").write_text(
+        '[tool.pytest_release]\nchecklist = "checklist.md"\n'
+        '[tool.pytest_release.browser]\nisolation = "storage"\n'
+    )
+    result = suite_project.runpytest(*SELECT, "-k", ONE_EXAMPLE, "--target-url", healthy.url)
+    result.assert_outcomes(passed=7 + 1)
+    assert results(suite_project)["verdict"] == "GO"
+
+
 def test_unreachable_target_is_one_inconclusive_test_per_check(
     suite_project: pytest.Pytester,
 ) -> None:

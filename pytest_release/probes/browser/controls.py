@@ -31,7 +31,7 @@ def check_controls(view: ExamplePage, page_url: str) -> CheckResult:
     subject = f"example '{view.example_id}'"
     if view.open(page_url) != 200 or not view.state().get("present"):
         found.skip("page", "the page or the example is missing (see 'examples load correctly')")
-        return found.result(CHECK, subject, view.screenshot())
+        return found.result(CHECK, subject, view.screenshot_if_failed(found))
     editor = view.wait_for_editor(view.contract.pages.ready_timeout_s)
     missing = [a for a in ACTIONS if view.button(a).count() == 0]
     found.check(
@@ -45,7 +45,7 @@ def check_controls(view: ExamplePage, page_url: str) -> CheckResult:
     _clear_output(view, found)
     _theme(view, found)
     _keyboard(view, found)
-    return found.result(CHECK, subject, view.screenshot())
+    return found.result(CHECK, subject, view.screenshot_if_failed(found))
 
 
 def _copy(view: ExamplePage, found: Findings, editor: bool) -> None:
@@ -83,10 +83,11 @@ def _format(view: ExamplePage, found: Findings, editor: bool) -> None:
         found.skip("format", "formatting works on the editor, which did not load")
         return
     mark = view.log.mark()
-    before = view.state().get("value") or ""
+    previous = view.state()
+    before = previous.get("value") or ""
     view.button("format").first.click()
-    view.page.wait_for_timeout(300)  # a formatter runs asynchronously
-    state = view.state()
+    # A formatter runs asynchronously; most sites report it on the status line.
+    state = view.poll(view.state, lambda s: s.get("status") != previous.get("status"), 0.5)
     errors = view.log.errors_since(mark)
     status = state.get("status") or ""
     found.check(

@@ -82,7 +82,7 @@ def check_monaco(view: ExamplePage, page_url: str) -> CheckResult:
             )
         else:
             found.skip("editor", missing.reason)
-        return found.result(MONACO, subject, view.screenshot())
+        return found.result(MONACO, subject, view.screenshot_if_failed(found))
     found.ok("editor mounted")
     state = view.state()
     original = _normalize(state.get("original"))
@@ -110,7 +110,7 @@ def check_monaco(view: ExamplePage, page_url: str) -> CheckResult:
     )
     if not type_at_end(view, MARKER):
         found.problem("typing", "the editor could not take keyboard focus")
-        return found.result(MONACO, subject, view.screenshot())
+        return found.result(MONACO, subject, view.screenshot_if_failed(found))
     typed = _normalize(view.poll(lambda: view.state().get("value"), _has_marker, 2.0))
     found.check(
         _has_marker(typed),
@@ -127,7 +127,7 @@ def check_monaco(view: ExamplePage, page_url: str) -> CheckResult:
         "undo",
         f"Ctrl+Z did not bring back the original code (the editor shows {_quote(undone)})",
     )
-    return found.result(MONACO, subject, view.screenshot())
+    return found.result(MONACO, subject, view.screenshot_if_failed(found))
 
 
 def _has_marker(value: Any) -> bool:
@@ -156,12 +156,12 @@ def check_local_storage(view: ExamplePage, page_url: str) -> CheckResult:
     missing = open_with_editor(view, page_url)
     if missing is not None:
         found.skip("editor", f"{missing.reason}, so persistence could not be checked")
-        return found.result(STORAGE, subject, view.screenshot())
+        return found.result(STORAGE, subject, view.screenshot_if_failed(found))
     key = view.storage_key()
     original = _normalize(view.state().get("original"))
     if not type_at_end(view, MARKER):
         found.skip("edit", "the editor could not take keyboard focus")
-        return found.result(STORAGE, subject, view.screenshot())
+        return found.result(STORAGE, subject, view.screenshot_if_failed(found))
     edited = _normalize(view.poll(lambda: view.state().get("value"), _has_marker, 2.0))
     stored = _normalize(view.poll(lambda: view.storage(key), lambda v: v == edited, SAVE_WAIT_S))
     found.check(
@@ -173,7 +173,7 @@ def check_local_storage(view: ExamplePage, page_url: str) -> CheckResult:
     view.reload()
     if not view.wait_for_editor(view.contract.pages.ready_timeout_s):
         found.problem("restored after reload", "after a reload the editor did not come back")
-        return found.result(STORAGE, subject, view.screenshot())
+        return found.result(STORAGE, subject, view.screenshot_if_failed(found))
     restored = _normalize(view.state().get("value"))
     found.check(
         restored == edited,
@@ -218,4 +218,4 @@ def check_local_storage(view: ExamplePage, page_url: str) -> CheckResult:
         )
     finally:
         view.page.remove_listener("dialog", answer)
-    return found.result(STORAGE, subject, view.screenshot())
+    return found.result(STORAGE, subject, view.screenshot_if_failed(found))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_release.contract import SiteContract
 from pytest_release.probes.browser.log import BrowserLog
+from pytest_release.probes.findings import Findings, FindingStatus
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -71,6 +72,7 @@ _STATE = script(
     };
     """
 )
+_MOUNTED = script("return !!ed;")
 _WATCH_STATUS = script(
     """
     window.__releaseStatus = window.__releaseStatus || {};
@@ -118,6 +120,10 @@ class ExamplePage:
         result: dict[str, Any] = self.page.evaluate(_STATE, self.address)
         return result
 
+    def mounted(self) -> bool:
+        """Whether a Monaco editor is mounted in the example (a cheap poll)."""
+        return bool(self.page.evaluate(_MOUNTED, self.address))
+
     def root(self) -> Locator:
         s = self.contract.selectors
         return self.page.locator(f'{s.example}[{s.example_id_attribute}="{self.example_id}"]')
@@ -155,13 +161,12 @@ class ExamplePage:
         """Wait until Monaco is mounted in this example; False once it clearly is not coming."""
         deadline = time.monotonic() + timeout_s
         while True:
-            state = self.state()
-            if state.get("mounted"):
+            if self.mounted():
                 return True
             if time.monotonic() >= deadline:
                 return False
             if self.log.idle_for() >= SETTLED_S and self._loaded():
-                return bool(self.state().get("mounted"))
+                return self.mounted()
             self.page.wait_for_timeout(POLL_MS)
 
     def wait_settled(self, timeout_s: float) -> None:
@@ -206,6 +211,14 @@ class ExamplePage:
                 return ed.hasTextFocus();
                 """
             )
+        )
+
+    def screenshot_if_failed(self, found: Findings) -> bytes | None:
+        """The example's screenshot when a check found a problem (the fixtures add the page)."""
+        return (
+            self.screenshot()
+            if any(f.status is FindingStatus.PROBLEM for f in found.items)
+            else None
         )
 
     def screenshot(self) -> bytes | None:

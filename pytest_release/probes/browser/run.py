@@ -63,7 +63,7 @@ def check_execution(view: ExamplePage, page_url: str) -> CheckResult:
     contract = view.contract
     if view.open(page_url) != 200 or not view.state().get("present"):
         found.skip("page", "the page or the example is missing (see 'examples load correctly')")
-        return found.result(EXECUTION, subject, view.screenshot())
+        return found.result(EXECUTION, subject, view.screenshot_if_failed(found))
     # Run works without the editor on some sites (a read-only fallback): do not require it.
     view.wait_for_editor(contract.pages.ready_timeout_s)
     timeout = contract.api.run_timeout_s
@@ -72,10 +72,10 @@ def check_execution(view: ExamplePage, page_url: str) -> CheckResult:
     output = final.get("output") or ""
     if status == 429:
         found.skip("run", f"{api} (rate limited); run again after the limit resets")
-        return found.result(EXECUTION, subject, view.screenshot())
+        return found.result(EXECUTION, subject, view.screenshot_if_failed(found))
     if not output.strip():
         found.problem("output", f"Run showed nothing after {timeout:.0f} s; {api}")
-        return found.result(EXECUTION, subject, view.screenshot())
+        return found.result(EXECUTION, subject, view.screenshot_if_failed(found))
     found.check(
         status is None or status < 400,
         "run API",
@@ -134,7 +134,7 @@ def check_error_display(view: ExamplePage, page_url: str) -> CheckResult:
         view.set_code(RAISING_CODE[language])
         _check_code_error(view, found, timeout)
     _check_api_failure(view, found, timeout)
-    return found.result(ERRORS, subject, view.screenshot())
+    return found.result(ERRORS, subject, view.screenshot_if_failed(found))
 
 
 def _check_code_error(view: ExamplePage, found: Findings, timeout: float) -> None:
