@@ -14,6 +14,7 @@ import pytest
 from pytest_release.ops_fixtures import REFERENCE_MIGRATIONS
 from pytest_release.probes.deploy_state import (
     check_assets,
+    check_caches,
     check_configuration,
     check_dependencies,
     check_migrations_alembic,
@@ -130,3 +131,66 @@ def test_ops_settings_name_the_bad_key(tmp_path: Path) -> None:
         build_ops_settings({"backup": {"max_age": 6}}, tmp_path)
     with pytest.raises(ConfigError, match=r"timezone = 'Mars/Olympus'"):
         build_ops_settings({"maintenance": {"timezone": "Mars/Olympus"}}, tmp_path)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port (skipped where it is not installed)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed: apt-get install redis-server")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        import redis
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    pytest.skip("redis-server did not answer within 10 s")
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_redis_cache_rebuilt_after_the_deploy(redis_url: str, tmp_path: Path) -> None:
+    import redis
+
+    deploy_started = datetime.now(UTC) - timedelta(seconds=5)
+    settings = build_settings(data_dir=tmp_path, environ={"REDIS_URL": redis_url})
+    with serve_reference(settings) as url, httpx.Client(base_url=url) as client:
+        fresh = check_caches(client, deploy_started)
+        assert fresh.passed, fresh.failure_message()
+        assert fresh.subject == "redis"
+        # A deploy that kept the old release's cache: its generation predates the deploy.
+        redis.Redis.from_url(redis_url).set(
+            "pytest-release:generation", "2025-07-24T14:00:00+00:00"
+        )
+        stale = check_caches(client, deploy_started)
+    assert stale.failed
+    assert "before the deployment began" in stale.failure_message()
+
+
+def test_memory_cache_rebuilt_with_the_process(healthy: tuple[httpx.Client, Path]) -> None:
+    client, _ = healthy
+    assert check_caches(client, datetime.now(UTC) - timedelta(minutes=5)).passed
+    late = check_caches(client, datetime.now(UTC) + timedelta(minutes=5))
+    assert late.failed and "clear the cache" in late.failure_message()

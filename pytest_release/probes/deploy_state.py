@@ -367,3 +367,61 @@ def check_configuration(path: Path, required: Sequence[str], sha256: str | None)
     if not findings:
         findings.append(Finding(str(path), OK, "present (no required keys or checksum configured)"))
     return CheckResult("configuration", path.name, tuple(findings))
+
+
+def check_caches(client: httpx.Client, deploy_started: datetime | None) -> CheckResult:
+    """The cache works and was rebuilt after the deploy began (/healthz checks.cache).
+
+    A published ``generation`` (when the cache was last emptied and rebuilt) is compared with
+    the deploy start; an in-process cache without one was rebuilt if the process restarted.
+    """
+    data = read_json(client, "/healthz")
+    if isinstance(data, str):
+        return CheckResult(
+            "caches rebuilt", _subject(client), (Finding("/healthz", UNCHECKED, data),)
+        )
+    cache = (data.get("checks") or {}).get("cache")
+    if not isinstance(cache, dict):
+        finding = Finding("cache", UNCHECKED, "/healthz reports no cache check")
+        return CheckResult("caches rebuilt", _subject(client), (finding,))
+    backend = str(cache.get("backend"))
+    if not cache.get("ok"):
+        finding = Finding(backend, PROBLEM, f"the cache does not work: {cache.get('detail')}")
+        return CheckResult("caches rebuilt", backend, (finding,))
+    generation = cache.get("generation")
+    if generation is None:
+        if backend == "memory":
+            restarted = check_restarted(client, deploy_started)
+            return CheckResult(
+                "caches rebuilt", "in-process cache (emptied by a restart)", restarted.findings
+            )
+        finding = Finding(
+            backend,
+            UNCHECKED,
+            "the cache publishes no generation: stamp it when the cache is rebuilt and report "
+            "it in /healthz checks.cache.generation, or attest the flush",
+        )
+        return CheckResult("caches rebuilt", backend, (finding,))
+    try:
+        rebuilt = datetime.fromisoformat(str(generation).replace("Z", "+00:00"))
+    except ValueError:
+        finding = Finding(backend, PROBLEM, f"generation {generation!r} is not an ISO time")
+        return CheckResult("caches rebuilt", backend, (finding,))
+    if deploy_started is None:
+        finding = Finding(
+            backend,
+            UNCHECKED,
+            f"rebuilt at {generation}, but the deployment start is unknown: set "
+            "[tool.pytest_release.deploy] started_at or PYTEST_RELEASE_DEPLOY_STARTED",
+        )
+    elif rebuilt + timedelta(seconds=2) < deploy_started:
+        finding = Finding(
+            backend,
+            PROBLEM,
+            f"last rebuilt at {generation}, before the deployment began "
+            f"({deploy_started:%Y-%m-%d %H:%M:%S %Z}): the new release serves the old "
+            "release's cached data; clear the cache and let it rebuild",
+        )
+    else:
+        finding = Finding(backend, OK, f"rebuilt at {generation}, after the deploy began")
+    return CheckResult("caches rebuilt", backend, (finding,))

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from pytest_release.reference.api_run import run_route
-from pytest_release.reference.cache import choose_cache
+from pytest_release.reference.cache import choose_cache, rebuild_cache
 from pytest_release.reference.context import AppContext, CodeRunner, check_sandbox
 from pytest_release.reference.db import Database
 from pytest_release.reference.exposed import exposed_routes
@@ -159,6 +159,7 @@ def create_app(settings: ReferenceSettings, runner: CodeRunner) -> Starlette:
             after=list(after.current),
             head=list(after.head),
         )
+        await asyncio.to_thread(rebuild_cache, ctx.cache.cache)
         ctx.sandbox_check = await asyncio.to_thread(check_sandbox, runner)
         spiker = CpuSpiker() if settings.has("cpu-spike") else None
         if spiker:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
@@ -89,6 +90,27 @@ class RedisCache:
 
     def ping(self) -> None:
         self._client.ping()
+
+
+GENERATION_KEY = "generation"
+_GENERATION_TTL_S = 10 * 365 * 24 * 3600.0
+
+
+def rebuild_cache(cache: Cache) -> str:
+    """Empty the cache a new release starts with and stamp its generation (ISO time).
+
+    /healthz publishes the stamp, so a deployment check can tell the cache was rebuilt
+    after the deploy began (a Redis cache outlives the process; stale entries would too).
+    """
+    cache.clear()
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    cache.set(GENERATION_KEY, stamp, _GENERATION_TTL_S)
+    return stamp
+
+
+def cache_generation(cache: Cache) -> str | None:
+    """The stamp of the last rebuild (None when it was never stamped or was evicted)."""
+    return cache.get(GENERATION_KEY)
 
 
 def choose_cache(redis_url: str | None) -> CacheChoice:

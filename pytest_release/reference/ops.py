@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from pytest_release.reference.cache import cache_generation
 from pytest_release.reference.context import AppContext, check_sandbox
 from pytest_release.reference.logging_json import get_logger, log_event
 from pytest_release.reference.maintenance import MaintenanceState, window_json
@@ -111,7 +112,10 @@ def ops_routes(ctx: AppContext, renderer: Renderer) -> list[Route]:
         checks = await asyncio.to_thread(database_checks, ctx)
         try:
             await asyncio.to_thread(ctx.cache.cache.ping)
-            checks["cache"] = _check(True, ctx.cache.note, backend=ctx.cache.cache.backend)
+            generation = await asyncio.to_thread(cache_generation, ctx.cache.cache)
+            checks["cache"] = _check(
+                True, ctx.cache.note, backend=ctx.cache.cache.backend, generation=generation
+            )
         except Exception as exc:  # a cache that cannot store is a failed check, not a crash
             checks["cache"] = _check(False, f"{type(exc).__name__}: {ctx.cache.note}")
         # The Sandbox caches its self-test for a few seconds, so polling /healthz stays cheap.
