@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: demo test install system-deps lint typecheck unit clean
+.PHONY: demo rehearse test install system-deps lint typecheck unit clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ system-deps:
 ## demo: run the whole checklist against the bundled reference deployment; print the verdict and the report path
 demo: install system-deps
 	$(PY) -m pytest_release.demo
+
+## rehearse: the whole deployment schedule against the reference (FAULT=run-500 rolls back)
+rehearse: install system-deps
+	$(VENV)/bin/pytest-release rehearse $(if $(FAULT),--fault $(FAULT))
 
 lint: install
 	$(VENV)/bin/ruff check .
