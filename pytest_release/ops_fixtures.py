@@ -155,8 +155,11 @@ def schedule_position(schedule_steps: tuple[Step, ...], now: datetime) -> Positi
 
 
 @pytest.fixture(scope="session")
-def scheduled_window(schedule_steps: tuple[Step, ...]) -> Window | None:
-    """The maintenance window the timeline implies."""
+def scheduled_window(ops_settings: OpsSettings, schedule_steps: tuple[Step, ...]) -> Window | None:
+    """The configured window (window_start/window_end), else the one the timeline implies."""
+    maintenance = ops_settings.maintenance
+    if maintenance.window_start is not None and maintenance.window_end is not None:
+        return Window(maintenance.window_start, maintenance.window_end)
     return maintenance_window(schedule_steps) if schedule_steps else None
 
 

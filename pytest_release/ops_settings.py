@@ -44,6 +44,8 @@ class MaintenanceSettings:
     timezone: str = "UTC"
     now: datetime | None = None
     expect: str = "auto"  # auto (from the schedule), on, off
+    window_start: datetime | None = None  # a machine-readable window instead of the timeline's
+    window_end: datetime | None = None
     pages: tuple[str, ...] = ("/",)
 
 
@@ -187,7 +189,16 @@ def _maintenance(r: _Reader) -> MaintenanceSettings:
         ZoneInfo(timezone)
     except (KeyError, ValueError):
         raise r._bad("timezone", timezone, "use an IANA name such as America/New_York") from None
+    start, end = r.when("window_start"), r.when("window_end")
+    if (start is None) != (end is None) or (start and end and end <= start):
+        raise r._bad(
+            "window_start/window_end",
+            (start, end),
+            "give both, the end after the start (ISO 8601 times)",
+        )
     return MaintenanceSettings(
+        window_start=start,
+        window_end=end,
         schedule=r.path("schedule"),
         timezone=timezone,
         now=r.when("now", NOW_ENV),

@@ -194,3 +194,15 @@ def test_memory_cache_rebuilt_with_the_process(healthy: tuple[httpx.Client, Path
     assert check_caches(client, datetime.now(UTC) - timedelta(minutes=5)).passed
     late = check_caches(client, datetime.now(UTC) + timedelta(minutes=5))
     assert late.failed and "clear the cache" in late.failure_message()
+
+
+def test_a_machine_readable_window(tmp_path: Path) -> None:
+    from pytest_release.ops_settings import build_ops_settings
+    from pytest_release.settings import ConfigError
+
+    table = {"window_start": "2025-07-25T20:00:00-04:00", "window_end": "2025-07-25T23:30:00-04:00"}
+    built = build_ops_settings({"maintenance": table}, tmp_path).maintenance
+    assert built.window_start is not None and built.window_end is not None
+    assert (built.window_end - built.window_start).total_seconds() == 3.5 * 3600
+    with pytest.raises(ConfigError, match="give both"):
+        build_ops_settings({"maintenance": {"window_start": table["window_start"]}}, tmp_path)

@@ -80,7 +80,12 @@ def test_maintenance_mode_is_enabled(
 ) -> None:
     live = in_maintenance(ops_http)
     should = expected_on(ops_settings, scheduled_window, now)
-    where = schedule_position.describe() if schedule_position else "no schedule configured"
+    if schedule_position is not None:
+        where = schedule_position.describe()
+    elif scheduled_window is not None:
+        where = f"window {scheduled_window.start:%Y-%m-%d %H:%M %Z} to {scheduled_window.end:%H:%M}"
+    else:
+        where = "no schedule configured"
     if not live:
         if should:
             pytest.fail(
