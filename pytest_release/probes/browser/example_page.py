@@ -126,7 +126,8 @@ class ExamplePage:
 
     def root(self) -> Locator:
         s = self.contract.selectors
-        return self.page.locator(f'{s.example}[{s.example_id_attribute}="{self.example_id}"]')
+        quoted = self.example_id.replace("\\", "\\\\").replace('"', '\\"')
+        return self.page.locator(f'{s.example}[{s.example_id_attribute}="{quoted}"]')
 
     def button(self, action: str) -> Locator:
         return self.root().locator(self.contract.button(action))
