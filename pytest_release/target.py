@@ -130,7 +130,9 @@ class TargetProvider:
             threading.Thread(target=self._resolve_quietly, daemon=True).start()
 
     def _resolve_quietly(self) -> None:
-        with contextlib.suppress(TargetUnreachable):  # remembered; resolve() raises it
+        # A TargetUnreachable is remembered and raised by the caller's resolve(); anything else
+        # the caller meets again itself, where it can be reported.
+        with contextlib.suppress(Exception):
             self.resolve()
 
     def resolve(self) -> Target:
