@@ -7,6 +7,7 @@ import io
 import json
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,12 @@ def test_logs_are_json_lines_with_request_ids(tmp_path: Path) -> None:
             http.get("/admin", auth=("admin", "launcher-secret-password"))
             http.get("/admin", auth=("admin", "wrong-password-typed"))
             request_id = http.get("/nope").headers["x-request-id"]
-        lines = server.log_lines()
+        # The access line is written after the response is sent: wait for it, briefly.
+        deadline = time.monotonic() + 10
+        while request_id not in "\n".join(lines := server.log_lines()):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     assert tmp_path.is_dir(), "a data dir given by the caller is kept"
     entries = [json.loads(line) for line in lines]
     for entry in entries:
