@@ -48,7 +48,13 @@ def run_suite(
     tmp_path: Path, *args: str, files: tuple[str, ...] = (str(PERF),), pyproject: str | None = None
 ) -> Run:
     report_dir = tmp_path / "reports"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
+    # Not PYTEST_XDIST_*: when this test itself runs on an xdist worker, pytest-benchmark in
+    # the child would see PYTEST_XDIST_WORKER and switch itself off.
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_RELEASE_", "PYTEST_XDIST_"))
+    }
     extra: list[str] = []
     if pyproject is not None:
         project = tmp_path / "project"
