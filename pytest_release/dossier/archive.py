@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_release.dossier.history import archive, history_settings
-from pytest_release.dossier.runs import DossierError
 from pytest_release.keys import SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -54,11 +52,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or not settings.enabled or hasattr(config, "workerinput"):
         return
+    option = config.getoption("release_history", None)
+    if not option and not settings.section("history"):
+        return  # no history asked for: don't even import it (jsonschema is slow to import)
+    from pytest_release.dossier.history import history_settings
+    from pytest_release.dossier.runs import DossierError
+
     try:
         table = history_settings(settings.section("history"), settings.rootpath)
     except DossierError as exc:
         raise pytest.UsageError(f"pytest-release: {exc}") from None
-    option = config.getoption("release_history", None)
     directory = settings.rootpath / Path(option).expanduser() if option else table.dir
     if directory is None:
         return
@@ -82,6 +85,8 @@ class HistoryArchiver:
                 "by release"
             )
             return
+        from pytest_release.dossier.history import archive
+
         try:
             path = archive(data, self.directory, self.keep)
         except OSError as exc:

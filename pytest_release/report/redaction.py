@@ -22,12 +22,20 @@ class ReportRedactor(Redactor):
         redacted = self.text(plain)
         return value if redacted == plain else html.escape(redacted)
 
-    def strings(self, value: Any) -> Any:
-        """Redact every string leaf of JSON-like data; keys stay as they are (a public format)."""
+    def strings(self, value: Any, _seen: dict[str, str] | None = None) -> Any:
+        """Redact every string leaf of JSON-like data; keys stay as they are (a public format).
+
+        Node ids, sections and statuses repeat across a big run: each distinct string is
+        redacted once.
+        """
+        seen = {} if _seen is None else _seen
         if isinstance(value, str):
-            return self.text(value)
+            done = seen.get(value)
+            if done is None:
+                done = seen[value] = self.text(value)
+            return done
         if isinstance(value, Mapping):
-            return {k: self.strings(v) for k, v in value.items()}
+            return {k: self.strings(v, seen) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.strings(v) for v in value]
+            return [self.strings(v, seen) for v in value]
         return value
