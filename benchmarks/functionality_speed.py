@@ -53,7 +53,9 @@ def _tree_cpu(process: subprocess.Popen[bytes], seen: dict[int, float]) -> None:
 def run(args: list[str], cwd: Path, report_dir: Path) -> tuple[float, float, str]:
     """One pytest run: wall seconds, CPU seconds of the process tree, the verdict."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *args]
-    command += ["--report-dir", str(report_dir)]
+    # "--report-dir=X", not "--report-dir X": pytest picks the rootdir from the arguments
+    # before plugins register their options, and would take X for a path to test.
+    command += [f"--report-dir={report_dir}"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # warm = cached
     seen: dict[int, float] = {}
     start = time.perf_counter()
