@@ -16,7 +16,8 @@ from pytest_release.keys import SETTINGS_KEY
 from pytest_release.outcomes import inconclusive
 from pytest_release.predeploy_settings import area_config
 from pytest_release.probes.git_review import commit_time
-from pytest_release.probes.junit_reports import TestsConfig, check_tests, tests_config
+from pytest_release.probes.junit_reports import TestsConfig, check_tests
+from pytest_release.probes.junit_reports import tests_config as read_tests_config  # not a test
 
 
 def _check(request: pytest.FixtureRequest, evidence: EvidenceRecorder, kind: str) -> None:
@@ -24,7 +25,7 @@ def _check(request: pytest.FixtureRequest, evidence: EvidenceRecorder, kind: str
         sub = table.sub(kind)
         for other in ("unit", "integration", "e2e"):
             table.has(other)
-        value = tests_config(kind, sub)
+        value = read_tests_config(kind, sub)
         sub.done()
         return value
 
