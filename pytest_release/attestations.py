@@ -17,6 +17,13 @@ reason = "known GC spike, fix in 2025.08"
 by = "Sam Lead (Project Manager)"
 expires = 2025-08-01
 
+[[waiver]]          # only while the check cannot be made; a failure still fails
+item = "pre.security.vulnerability-scan"
+reason = "no vulnerability database reachable from the build host"
+by = "Sam Lead (Project Manager)"
+expires = 2025-08-01
+covers = "inconclusive"
+
 [[signoff]]         # a role of the checklist's sign-off table signs
 role = "QA Lead"
 name = "Alex QA"
@@ -40,6 +47,10 @@ from pytest_release.settings import ConfigError
 
 _T = TypeVar("_T")
 KINDS = ("attestation", "not_applicable", "waiver", "signoff")
+# What a waiver accepts: a failing check (and an item with no test), or only a check that
+# could not be made (INCONCLUSIVE) - a waiver for "we cannot check this here" must not
+# also hide a failure when the check does run.
+WAIVER_COVERS = ("failure", "inconclusive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,7 @@ class Waiver:
     reason: str
     by: str
     expires: dt.date
+    covers: str = "failure"  # one of WAIVER_COVERS
 
     def expired(self, today: dt.date) -> bool:
         """A waiver counts through its expiry date and no longer after it."""
@@ -210,7 +222,14 @@ class _Reader:
 
     def waiver(self, entry: Mapping[str, Any], number: int) -> Waiver:
         kind = "waiver"
-        item = self.item(entry, kind, number, {"item", "reason", "by", "expires"})
+        item = self.item(entry, kind, number, {"item", "reason", "by", "expires", "covers"})
+        covers = entry.get("covers", "failure")
+        if covers not in WAIVER_COVERS:
+            raise ConfigError(
+                f"{self._where(kind, number)}: covers = {covers!r} is not allowed; use "
+                '"failure" (a failing check, the default) or "inconclusive" (only a check '
+                "that could not be made)"
+            )
         raw = entry.get("expires")
         if isinstance(raw, dt.datetime):
             expires = raw.date()
@@ -229,6 +248,7 @@ class _Reader:
             reason=self.text(entry, "reason", kind, number),
             by=self.text(entry, "by", kind, number),
             expires=expires,
+            covers=str(covers),
         )
 
     def signoff(self, entry: Mapping[str, Any], number: int) -> SignOff:

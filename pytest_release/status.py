@@ -102,7 +102,7 @@ def item_result(
         first = failing[0]
         message = (first.message or f"{first.outcome.value} without a message").splitlines()[0]
         note = f"{first.nodeid}: {message}" if len(records) > 1 else message
-        if waiver is not None:
+        if waiver is not None and waiver.covers == "failure":
             return result(
                 Status.WAIVED,
                 f"waived until {waiver.expires.isoformat()} by {waiver.by}: {waiver.reason} "
@@ -112,6 +112,12 @@ def item_result(
     inconclusive = next((r for r in records if r.inconclusive), None)
     if inconclusive is not None and inconclusive.inconclusive is not None:
         reason = inconclusive.inconclusive[1]
+        if waiver is not None and waiver.covers == "inconclusive":
+            return result(
+                Status.WAIVED,
+                f"not checked, waived until {waiver.expires.isoformat()} by {waiver.by}: "
+                f"{waiver.reason} (inconclusive: {reason})",
+            )
         return result(Status.SKIP, f"inconclusive: {reason}", inconclusive.inconclusive)
     if any(r.outcome in PASSING for r in records):
         skipped = sum(r.outcome is Outcome.SKIPPED for r in records)

@@ -112,6 +112,37 @@ def test_waiver_counts_through_its_expiry_day(tmp_path: Path) -> None:
     assert late.waivers == () and len(late.expired_waivers) == 1
 
 
+def test_waiver_covering_inconclusive_waives_only_what_could_not_be_checked(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "att.toml"
+    path.write_text(
+        '[[waiver]]\nitem = "post.home"\nreason = "offline"\nby = "b"\nexpires = 2025-07-25\n'
+        'covers = "inconclusive"\n'
+    )
+    attestations = load_attestations(path, CHECKLIST, dt.date(2025, 7, 25))
+    unsure = TestRecord("t::home", Outcome.SKIPPED, 0.0, ("post.home",), inconclusive=("r", "DB"))
+    failed = TestRecord("t::home", Outcome.FAILED, 0.0, ("post.home",), message="vuln found")
+    (waived,) = [
+        r
+        for r in item_results(CHECKLIST, [unsure], attestations, lambda i: True)
+        if r.item.id == "post.home"
+    ]
+    assert waived.status is Status.WAIVED and waived.inconclusive is None
+    assert "not checked, waived until 2025-07-25 by b: offline (inconclusive: DB)" in str(
+        waived.note
+    )
+    (still_failing,) = [
+        r
+        for r in item_results(CHECKLIST, [failed], attestations, lambda i: True)
+        if r.item.id == "post.home"
+    ]
+    assert still_failing.status is Status.FAIL
+    path.write_text(path.read_text().replace('"inconclusive"', '"anything"'))
+    with pytest.raises(ConfigError, match="covers = 'anything' is not allowed"):
+        load_attestations(path, CHECKLIST, dt.date(2025, 7, 25))
+
+
 def _context(
     outcomes: dict[str, Outcome], phase: str = "postdeploy", checklist: Checklist = CHECKLIST
 ) -> VerdictContext:
@@ -281,3 +312,35 @@ def test_junit_view_carries_checklist_ids_severity_and_verdict() -> None:
     ]
     failure = cases[1].find("failure")
     assert failure is not None and failure.get("message") == "boom <&>"
+
+
+def test_junit_view_stays_well_formed_with_control_characters_and_quotes() -> None:
+    message = 'assert "a" == \'b\'\n\x1b[31mred\x1b[0m & <tag>\x00'
+    records = (
+        TestRecord('suites/t.py::test_x[a"b]', Outcome.FAILED, 0.1, ("post.home",), None, message),
+        TestRecord("suites/t.py::test_err", Outcome.ERROR, 0.1, (), None, ""),
+    )
+    items = item_results(CHECKLIST, records, Attestations(), lambda i: True)
+    ctx = VerdictContext(items=items, phase="postdeploy", tests_run=2)
+    record = RunRecord(
+        checklist=CHECKLIST,
+        items=items,
+        tests=records,
+        verdict=decide(ctx, builtin_reasons(ctx)),
+        attestations=Attestations(),
+        phase="postdeploy",
+        markexpr="",
+        started="2025-07-25T23:30:00Z",
+        finished="2025-07-25T23:31:00Z",
+        duration_s=1.0,
+    )
+    suite = ET.fromstring(render_junit(record, Redactor())).find("testsuite")
+    assert suite is not None
+    first, second = suite.findall("testcase")
+    assert first.get("name") == 'test_x[a"b]'
+    failure = first.find("failure")
+    assert failure is not None
+    assert failure.get("message") == "assert \"a\" == 'b'"
+    assert failure.text == "assert \"a\" == 'b'\n#x1B[31mred#x1B[0m & <tag>#x00"
+    error = second.find("error")
+    assert error is not None and error.get("message") == "error"
