@@ -37,12 +37,20 @@ alert_rules = ["ops/alerts.yml"]
 [tool.pytest_release.predeploy.audit]
 requirements = ["requirements.lock"]
 ```
+
+``PYTEST_RELEASE_PREDEPLOY_CONFIG`` names a TOML file whose tables (``[tests.e2e]``,
+``[redis]``, ...) are merged over these, key by key: a pipeline (or ``pytest-release
+rehearse``) passes what only it knows, such as the report it just wrote or the Redis it
+started, without editing pyproject.toml.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -60,6 +68,7 @@ from pytest_release.probes.bandit_scan import BanditError, BanditResult, bandit_
 from pytest_release.settings import ConfigError
 
 TABLE = "[tool.pytest_release.predeploy]"
+OVERLAY_ENV = "PYTEST_RELEASE_PREDEPLOY_CONFIG"
 AREAS = (
     "tests", "review", "bugs", "bandit", "benchmarks", "docs", "system",
     "database", "redis", "firewall", "backup", "monitoring", "audit",
@@ -72,7 +81,8 @@ def area_config(config: pytest.Config, name: str, parse: Callable[[Table], _T]) 
     """The sub-table ``name`` parsed by ``parse``; a bad value fails the calling test."""
     settings = config.stash[SETTINGS_KEY]
     try:
-        top = Table(TABLE, settings.section("predeploy"), settings.rootpath)
+        merged = merge_tables(settings.section("predeploy"), overlay())
+        top = Table(TABLE, merged, settings.rootpath)
         for key in top.data:
             if key not in AREAS:
                 close = difflib.get_close_matches(key, AREAS, n=1)
@@ -86,6 +96,32 @@ def area_config(config: pytest.Config, name: str, parse: Callable[[Table], _T]) 
     except ConfigError as exc:
         pytest.fail(f"pytest-release: {exc}", pytrace=False)
     return value
+
+
+def overlay(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The tables of the file named by $PYTEST_RELEASE_PREDEPLOY_CONFIG ({} when unset)."""
+    path = environ.get(OVERLAY_ENV)
+    if not path:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"${OVERLAY_ENV}={path}: cannot read it as TOML ({exc}); fix the file or unset "
+            "the variable"
+        ) from None
+
+
+def merge_tables(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` merged into ``base``: tables key by key, any other value replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_tables(old, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def memo(config: pytest.Config, key: str, compute: Callable[[], _T]) -> _T:

@@ -1,6 +1,8 @@
 """Run the schedule step by step against the reference deployment on this machine.
 
-Pre-deployment checks, backup, notification, maintenance on, deploy the new release (its
+The inputs of the pre-deployment checks (the nightly backup, the release candidate on
+staging with its e2e run and benchmarks, a local Redis; ``predeploy_inputs.py``), the
+pre-deployment checks, backup, notification, maintenance on, deploy the new release (its
 start runs a migration), deployment checks, maintenance off, smoke, go-live checks,
 post-deployment checks — and when a phase says NO-GO or ROLLBACK after the deploy, the
 rollback (maintenance on, previous release and database restored, maintenance off) and its
@@ -10,6 +12,7 @@ actions between them are what the operators would do, done by this module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,13 +28,36 @@ from typing import Any
 import httpx
 
 from pytest_release.ops_fixtures import REFERENCE_RULES
+from pytest_release.predeploy_settings import OVERLAY_ENV
 from pytest_release.probes.deploy_state import installed_versions
 from pytest_release.probes.schedule import Step, Window
 from pytest_release.reference import backup as backups
 from pytest_release.reference.launcher import ReferenceServer, start_reference_server
 from pytest_release.reference.maintenance import announce_window, set_maintenance
 from pytest_release.reference.settings import MaintenanceWindow
+from pytest_release.rehearsal.local_redis import (
+    INSTALL_HINT,
+    LocalRedis,
+    RedisStartError,
+    find_redis_server,
+    start_local_redis,
+)
+from pytest_release.rehearsal.predeploy_inputs import (
+    BY,
+    PredeployInputs,
+    predeploy_entries,
+    write_backup_schedule,
+    write_predeploy_config,
+)
+from pytest_release.rehearsal.staging import (
+    BENCHMARK_BUDGETS,
+    E2E_SUITE,
+    StagingError,
+    run_benchmarks,
+    start_staging,
+)
 from pytest_release.rehearsal.timeline import moment, write_schedule
+from pytest_release.rehearsal.toml_text import array_of_tables, tables
 
 PREVIOUS = "2025.07.24"
 RELEASE = "2025.07.25"
@@ -79,6 +105,7 @@ class PhaseRun:
     verdict: str
     returncode: int
     results: dict[str, Any] = field(repr=False)
+    on_staging: bool = False  # run against the staging copy, not the rehearsed production
 
 
 @dataclass(slots=True)
@@ -106,13 +133,39 @@ class Rehearsal:
         self.rolled_back = False
         self.incident: PhaseRun | None = None
         self.aborted: str | None = None
+        self.redis: LocalRedis | None = None
+        self.redis_missing: str | None = None  # why there is no Redis, when there is none
+
+    @property
+    def attestations(self) -> Path:
+        return self.o.work / "attestations.toml"
+
+    def attest(self, text: str) -> None:
+        """Append entries to the rehearsal's attestations file (every later run reads it)."""
+        with self.attestations.open("a", encoding="utf-8") as out:
+            out.write(text)
+
+    def child_env(self) -> dict[str, str]:
+        """The environment of a child run: nothing of ours or of an xdist parent leaks in."""
+        return {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTEST_RELEASE_", "PYTEST_XDIST_"))
+        }
+
+    def cache_env(self, db: int) -> dict[str, str]:
+        return {"REDIS_URL": self.redis.url(db)} if self.redis is not None else {}
 
     # --- the deployment under rehearsal ------------------------------------------------
 
     def start(self, version: str, *, faults: Sequence[str] = (), schema: str | None = None) -> str:
         args = ["--version-string", version, *(["--schema-revision", schema] if schema else [])]
         self.server = start_reference_server(
-            data_dir=self.data, faults=faults, extra_args=args, timeout=60.0
+            data_dir=self.data,
+            faults=faults,
+            extra_args=args,
+            extra_env=self.cache_env(0),
+            timeout=60.0,
         )
         return self.server.url
 
@@ -129,11 +182,19 @@ class Rehearsal:
 
     # --- one phase run ------------------------------------------------------------------
 
-    def check(self, title: str, step: str, phase: str, args: Sequence[str], **env: str) -> PhaseRun:
+    def check(
+        self,
+        title: str,
+        step: str,
+        phase: str,
+        args: Sequence[str],
+        url: str | None = None,
+        **env: str,
+    ) -> PhaseRun:
         number = len(self.runs) + 1
         slug = title.lower().replace(" ", "-").replace(":", "")
         report_dir = self.o.work / f"{number:02d}-{slug}"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
+        environ = self.child_env()
         environ.update(self.env)
         environ["PYTEST_RELEASE_NOW"] = moment(self.steps, step).isoformat()
         environ.update(env)
@@ -145,7 +206,7 @@ class Rehearsal:
             "pytest",
             *args,
             f"--rootdir={self.o.root}",
-            f"--target-url={self.url}",
+            f"--target-url={url or self.url}",
             f"--release-version={PREVIOUS if self.rolled_back else RELEASE}",
             f"--release-phase={phase}",
             f"--report-dir={report_dir}",
@@ -155,9 +216,8 @@ class Rehearsal:
         ]
         if self.o.watch and phase == "deploy" and any("go_live" in a for a in args):
             command += [f"--watch={self.o.watch}", "--every=10s"]
-        attestations = self.o.work / "attestations.toml"
-        if attestations.is_file():
-            command.append(f"--attestations={attestations}")
+        if self.attestations.is_file():
+            command.append(f"--attestations={self.attestations}")
         report_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with (report_dir / "pytest-output.txt").open("w", encoding="utf-8") as out:
@@ -171,7 +231,8 @@ class Rehearsal:
                 f"see {report_dir}/pytest-output.txt"
             )
         results = json.loads(results_file.read_text(encoding="utf-8"))
-        run = PhaseRun(title, step, phase, report_dir, str(results["verdict"]), code, results)
+        verdict = str(results["verdict"])
+        run = PhaseRun(title, step, phase, report_dir, verdict, code, results, url is not None)
         self.runs.append(run)
         self.say(
             f"  {title:<34} {run.verdict:<13} {time.monotonic() - started:5.1f} s  {report_dir}"
@@ -192,10 +253,77 @@ class Rehearsal:
         self.steps, self.window = write_schedule(self.o.work / "schedule.md", datetime.now(UTC))
         self.say(f"rehearsal of release {RELEASE} (previous {PREVIOUS}) in {self.o.work}")
         self.say(f"  faults in the new release: {', '.join(self.o.faults) or 'none'}")
+        self.start_redis()
         url = self.start(PREVIOUS, schema=PREVIOUS_SCHEMA)
         with httpx.Client(base_url=url, timeout=60) as client:
             for code in ("print('users were here')", "print(2 + 2)"):
                 client.post("/api/run", json={"code": code, "language": "python"})
+
+    def start_redis(self) -> None:
+        binary = find_redis_server()
+        if binary is None:
+            self.redis_missing = (
+                "redis-server is not installed on this machine, so the rehearsal ran the "
+                "reference deployment with its in-process cache and checked no Redis "
+                f"({INSTALL_HINT})"
+            )
+            self.say(f"  no redis-server: the deployment caches in-process ({INSTALL_HINT})")
+            return
+        try:
+            self.redis = start_local_redis(binary, self.o.work / "redis")
+        except RedisStartError as exc:
+            raise RehearsalError(str(exc)) from None
+        self.say(f"  action: redis-server for the cache at {self.redis.url()}")
+
+    def prepare_predeploy(self) -> None:
+        """Produce what the pre-deployment checks read, as the team's pipeline would."""
+        self.say("  action: the nightly backup (the command of the backup schedule)")
+        schedule = self.o.work / "ops" / "cron.d" / "reference-backup"
+        command = write_backup_schedule(schedule, sys.executable, self.data)
+        done = subprocess.run(
+            command, cwd=self.o.root, env=self.child_env(), capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RehearsalError(
+                f"the scheduled backup command failed (exit {done.returncode}): "
+                f"{(done.stderr or done.stdout).strip()[-300:]}"
+            )
+        nightly = max((self.data / "backups").iterdir(), key=lambda p: p.stat().st_mtime)
+        self.say(f"  action: release {RELEASE} on staging (restored from {nightly.name})")
+        staging_dir = self.o.work / "staging" / "data"
+        staging = start_staging(nightly, staging_dir, RELEASE, self.cache_env(1))
+        e2e_report = self.o.work / "junit" / "e2e.xml"
+        try:
+            self.say("  action: benchmarks against staging")
+            try:
+                bench = run_benchmarks(
+                    self.o.root, staging.url, self.o.work / "benchmarks", self.child_env()
+                )
+            except StagingError as exc:
+                raise RehearsalError(str(exc)) from None
+            self.check(
+                "staging: e2e",
+                "pre-deployment testing",
+                "predeploy",
+                [E2E_SUITE, f"--junitxml={e2e_report}"],
+                url=staging.url,
+            )
+        finally:
+            staging.stop()
+        inputs = PredeployInputs(
+            e2e_report=e2e_report,
+            benchmark_reports=bench.parent,
+            budgets=BENCHMARK_BUDGETS,
+            database_url=f"sqlite:///{staging_dir / backups.DB_NAME}",
+            backup_dir=self.data / "backups",
+            backup_schedule=schedule,
+            firewall_host="127.0.0.1",
+            allowed_ports=(int(self.url.rsplit(":", 1)[1]),),
+            redis_url=self.redis.url() if self.redis is not None else None,
+        )
+        config = write_predeploy_config(self.o.work / "predeploy.toml", inputs)
+        self.env[OVERLAY_ENV] = str(config)
+        self.attest(predeploy_entries(datetime.now(UTC), self.redis_missing))
 
     def build_release(self, backup: Path) -> None:
         """What the release build leaves behind: lock file, configuration, previous artifact."""
@@ -209,8 +337,6 @@ class Rehearsal:
         )
         previous = self.o.work / "releases" / PREVIOUS
         shutil.copytree(backup / "files", previous)
-        import hashlib
-
         ops: dict[str, dict[str, Any]] = {
             "deploy": {
                 "data_dir": str(self.data),
@@ -233,19 +359,22 @@ class Rehearsal:
             "monitoring": {"rule_files": [str(REFERENCE_RULES)]},
             "maintenance": {"schedule": str(self.o.work / "schedule.md"), "timezone": "UTC"},
         }
-        (self.o.work / "ops.toml").write_text(_toml(ops), encoding="utf-8")
+        (self.o.work / "ops.toml").write_text(tables(ops), encoding="utf-8")
         self.env["PYTEST_RELEASE_OPS_CONFIG"] = str(self.o.work / "ops.toml")
 
     def rehearse(self) -> None:
-        self.prepare()
         try:
+            self.prepare()
             self._schedule()
         finally:
             self.stop()
+            if self.redis is not None:
+                self.redis.stop()
 
     def _schedule(self) -> None:
         assert self.window is not None
         if not self.o.quick:
+            self.prepare_predeploy()
             self.check("predeploy", "pre-deployment testing", "predeploy", ["-m", "predeploy"])
         self.say("  action: backup of the database and the application files")
         self.backup = backups.create_backup(self.data)
@@ -304,7 +433,7 @@ class Rehearsal:
         httpx.get(self.url + "/status", timeout=30)
         set_maintenance(self.data, False)
         self.rolled_back = True
-        _write_rollback_attestations(self.o.work / "attestations.toml", self.o.faults)
+        self.attest(rollback_entries(datetime.now(UTC), self.o.faults))
         args = ["suites/rollback", "suites/smoke"]
         args += list(POSTDEPLOY_QUICK[1:]) if self.o.quick else ["suites/postdeploy/functionality"]
         self.check(
@@ -316,34 +445,24 @@ class Rehearsal:
         )
 
 
-def _toml(tables: dict[str, dict[str, Any]]) -> str:
-    lines: list[str] = []
-    for name, table in tables.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _write_rollback_attestations(path: Path, faults: Sequence[str]) -> None:
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+def rollback_entries(now: datetime, faults: Sequence[str]) -> str:
+    """Root cause and fix stay attestations: the rehearsal knows them, it switched the fault on."""
+    at = now.replace(microsecond=0)
     cause = ", ".join(faults) or "no fault switch (look at the failing items)"
-    path.write_text(
-        "\n".join(
-            [
-                "[[attestation]]",
-                'item = "rollback.post.root-cause"',
-                'by = "pytest-release rehearse"',
-                f"at = {now}",
-                f'note = "rehearsal: the new release was deployed with the fault(s) {cause}"',
-                "",
-                "[[attestation]]",
-                'item = "rollback.post.develop-fix"',
-                'by = "pytest-release rehearse"',
-                f"at = {now}",
-                'note = "rehearsal: the next release is deployed without the fault switch"',
-                "",
-            ]
-        ),
-        encoding="utf-8",
+    return array_of_tables(
+        "attestation",
+        [
+            {
+                "item": "rollback.post.root-cause",
+                "by": BY,
+                "at": at,
+                "note": f"rehearsal: the new release was deployed with the fault(s) {cause}",
+            },
+            {
+                "item": "rollback.post.develop-fix",
+                "by": BY,
+                "at": at,
+                "note": "rehearsal: the next release is deployed without the fault switch",
+            },
+        ],
     )
