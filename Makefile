@@ -18,9 +18,10 @@ install: $(VENV)/.installed
 system-deps:
 	bash scripts/system-deps.sh
 
-## demo: run the whole checklist against the bundled reference deployment; print the verdict and the report path
+## demo: rehearse the whole schedule on the bundled reference deployment (QUICK=1: skip predeploy;
+## FAULT=run-500: a broken release, rolled back); print the verdict, each phase and the report paths
 demo: install system-deps
-	$(PY) -m pytest_release.demo
+	$(PY) -m pytest_release.demo $(if $(QUICK),--quick) $(if $(FAULT),--fault $(FAULT))
 
 ## rehearse: the whole deployment schedule against the reference (FAULT=run-500 rolls back)
 rehearse: install system-deps

@@ -8,9 +8,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jsonschema
+
+from pytest_release.checklist.parse import parse_file
+from pytest_release.rehearsal.combined import choose
 from pytest_release.rehearsal.run import PhaseRun
 from pytest_release.rehearsal.summary import item_table, outcome
 from pytest_release.rehearsal.timeline import LEAD, moment, write_schedule
+from pytest_release.results import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,6 +53,20 @@ def test_outcome_and_items() -> None:
     assert outcome(good, rolled_back=False, aborted="server died").verdict == "INCONCLUSIVE"
 
 
+def test_a_rollback_recheck_does_not_replace_what_the_failed_release_showed() -> None:
+    def phase_run(title: str, phase: str, statuses: dict[str, str]) -> PhaseRun:
+        items = [{"id": i, "status": s, "tests": ["t"]} for i, s in statuses.items()]
+        return PhaseRun(title, "step", phase, Path(title), "GO", 0, {"checklist": items})
+
+    deploy = phase_run("deploy", "deploy", {"post.x": "pass", "rollback.y": "skip"})
+    smoke = phase_run("smoke", "smoke", {"post.x": "fail", "rollback.y": "skip"})
+    rollback = phase_run("rollback", "rollback", {"post.x": "pass", "rollback.y": "pass"})
+    runs = [deploy, smoke, rollback]
+    assert choose("post.x", runs)[0] is smoke  # the latest judgement before the rollback
+    assert choose("rollback.y", runs)[0] is rollback
+    assert choose("post.x", [rollback])[0] is rollback  # nothing earlier judged it
+
+
 def test_a_broken_release_is_rolled_back_and_verified(tmp_path: Path) -> None:
     work = tmp_path / "rehearsal"
     command = [sys.executable, "-m", "pytest_release.cli", "rehearse", "--quick"]
@@ -79,3 +98,19 @@ def test_a_broken_release_is_rolled_back_and_verified(tmp_path: Path) -> None:
     incident = (work / "04-rollback" / "incident.md").read_text(encoding="utf-8")
     assert "/api/run answered" in incident
     assert "Rehearsal: ROLLBACK - verified" in done.stdout
+    record = json.loads((work / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(record, load_schema())
+    assert record["verdict"] == "ROLLBACK" and record["phase"] == "rehearsal"
+    checklist = parse_file(ROOT / "suites" / "checklist.md")
+    assert [(i["id"], i["text"]) for i in record["checklist"]] == [
+        (i.id, i.text) for i in checklist
+    ]
+    combined = {i["id"]: i for i in record["checklist"]}
+    smoke_tests = combined["deploy.verification.smoke-tests"]
+    assert (smoke_tests["status"], smoke_tests["run"]) == ("fail", "smoke")
+    assert (
+        combined["rollback.initiate.verify"]["status"],
+        combined["rollback.initiate.verify"]["run"],
+    ) == ("pass", "rollback")
+    assert combined["rollback.post.root-cause"]["status"] == "manual"
+    assert (work / smoke_tests["report"]).is_file()

@@ -53,4 +53,6 @@ def run_rehearse(args: argparse.Namespace) -> int:
     result, page = write_summary(rehearsal)
     print(f"\nRehearsal: {result.verdict} - {result.detail}")
     print(f"Summary:   {page}")
+    if (page.parent / "results.json").is_file():
+        print(f"Record:    {page.parent / 'results.json'} (every checklist item; report.html)")
     return 0 if result.ok else 1

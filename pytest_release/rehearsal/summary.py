@@ -1,5 +1,6 @@
 """The rehearsal's summary: one line per phase run with its verdict and report, the outcome,
-and the Deployment Steps / Monitoring / Rollback items across all runs."""
+and the Deployment Steps / Monitoring / Rollback items across all runs; next to it the
+combined record of every checklist item (``combined.py``: results.json, report.html)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_release.rehearsal.combined import combined_record, write_combined
 from pytest_release.rehearsal.run import PREVIOUS, RELEASE, PhaseRun, Rehearsal
 
 OPS_PREFIXES = ("deploy.", "post.monitoring.", "rollback.")
@@ -115,6 +117,11 @@ def write_summary(rehearsal: Rehearsal) -> tuple[Outcome, Path]:
     (work / "summary.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     (work / "summary.md").write_text(_markdown(data), encoding="utf-8")
     (work / "summary.html").write_text(_html(data), encoding="utf-8")
+    if any(not r.on_staging for r in runs):  # every checklist item, in one record
+        record = combined_record(
+            runs, result.verdict, result.detail, rehearsal.rolled_back, work, work / "summary.html"
+        )
+        write_combined(record, work)
     return result, work / "summary.html"
 
 
