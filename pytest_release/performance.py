@@ -99,11 +99,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _history_baseline(config: pytest.Config, settings: Settings) -> Path | None:
     """Without --baseline: the previous release's run of this phase from the --history dir."""
+    option = config.getoption("release_history", None)
+    if not option and "history" not in settings.raw:
+        return None  # no history: skip importing the dossier package (it is not small)
     from pytest_release.dossier.history import baseline_for, history_settings
     from pytest_release.dossier.runs import DossierError
     from pytest_release.verdict import run_phase
 
-    option = config.getoption("release_history", None)
     try:
         table = history_settings(settings.section("history"), settings.rootpath)
     except DossierError:
@@ -155,6 +157,8 @@ class PerformanceFigures:
         self.figures: dict[str, Figure] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not any(name == PROP_PERFORMANCE for name, _ in report.user_properties):
+            return
         ids = tuple(
             i
             for name, value in report.user_properties

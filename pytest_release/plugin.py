@@ -9,8 +9,9 @@ import pytest
 
 import pytest_release.fixtures as fixtures
 from pytest_release.attestations import Attestations, load_attestations
+from pytest_release.checklist.cache import load_checklist
 from pytest_release.checklist.model import Checklist, Phase, Severity
-from pytest_release.checklist.parse import ChecklistError, parse_file
+from pytest_release.checklist.parse import ChecklistError
 from pytest_release.keys import CHECKLIST_KEY, SETTINGS_KEY
 from pytest_release.report.html_plugin import register_html_report
 from pytest_release.session import ReleaseSession
@@ -144,7 +145,7 @@ def _load_checklist(config: pytest.Config, settings: Settings) -> Checklist:
     if custom is not None:
         return custom
     try:
-        return parse_file(settings.checklist, settings.parse_options)
+        return load_checklist(settings.checklist, settings.parse_options)
     except ChecklistError as exc:
         raise pytest.UsageError(f"pytest-release: {exc}") from None
 

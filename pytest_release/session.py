@@ -20,6 +20,7 @@ import pytest
 from pytest_release.attestations import Attestations
 from pytest_release.checklist.link import Link, UnknownId, link
 from pytest_release.checklist.model import Checklist, ChecklistItem
+from pytest_release.gc_pause import gc_paused
 from pytest_release.junit import write_junit
 from pytest_release.keys import TARGET_KEY
 from pytest_release.outcomes import Inconclusive
@@ -199,8 +200,9 @@ class ReleaseSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             return
-        self.record = self._build_record(session)
-        self._write(self.record)
+        with gc_paused():
+            self.record = self._build_record(session)
+            self._write(self.record)
         if self.record.verdict.decision is not Decision.GO and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -161,3 +161,25 @@ def test_outline_without_a_source_parses_to_the_same_ids(status: Status) -> None
     assert parsed.ids == checklist.ids
     assert [i.section for i in parsed] == [i.section for i in checklist]
     assert text.count("[x]") == (len(checklist) if is_checked(status) else 0)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_parsed_positions_place_notes_exactly_where_a_reparse_would(eol: str) -> None:
+    from pytest_release.checklist.fill import _known_places, _places
+
+    for text in (SEED_CHECKLIST.read_text(encoding="utf-8"), SMALL_CHECKLIST):
+        source = text.replace("\n", eol)
+        checklist = parse_text(text)
+        results = [ItemResult(i, Status.PASS, True, (), (), None) for i in checklist]
+        assert _known_places(results) == _places(source)
+        assert fill(source, results, parsed_digest=checklist.digest) == fill(source, results)
+
+
+def test_only_the_text_the_items_came_from_may_use_their_recorded_lines() -> None:
+    from pytest_release.checklist.fill import _digest_as_parsed
+
+    checklist = parse_text(SMALL_CHECKLIST)
+    assert _digest_as_parsed(SMALL_CHECKLIST) == checklist.digest
+    assert _digest_as_parsed(SMALL_CHECKLIST.replace("\n", "\r\n")) == checklist.digest
+    edited = SMALL_CHECKLIST.replace("### Security\n", "### Security\n\nNew text.\n\n")
+    assert _digest_as_parsed(edited) != checklist.digest

@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-
 from pytest_release.checklist.model import Status
+from pytest_release.checklist.parse import block_parser, digest
 from pytest_release.status import ItemResult
 
 CHECKED = frozenset({Status.PASS, Status.MANUAL, Status.NA})
@@ -31,7 +30,6 @@ WORDS = {
 }
 REASON_LIMIT = 200
 _BOX = re.compile(r"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[([ xX])\]")
-_MD = MarkdownIt("commonmark").enable("table").disable(["inline", "reference", "blockquote", "hr"])
 _SPACE = re.compile(r"\s+")
 
 
@@ -65,10 +63,18 @@ def fill(
     results: Iterable[ItemResult],
     redact: Callable[[str], str] = str,
     footer: Sequence[str] = (),
+    parsed_digest: str = "",
 ) -> str:
-    """The source with every item's box set and its annotation added; ``footer`` lines appended."""
+    """The source with every item's box set and its annotation added; ``footer`` lines appended.
+
+    ``parsed_digest`` is the digest of the text the items were parsed from: when the source is
+    that text, the items' own line numbers place the notes; otherwise it is parsed again.
+    """
     lines = source.splitlines(keepends=True)
-    places = _places(source)
+    results = list(results)
+    places = _known_places(results) if parsed_digest == _digest_as_parsed(source) else None
+    if places is None:
+        places = _places(source)
     inserts: dict[int, list[str]] = {}
     for result in results:
         place = places.get(result.item.line)
@@ -97,10 +103,26 @@ def fill(
     return "".join(out)
 
 
+def _digest_as_parsed(source: str) -> str:
+    """The digest of the source as the parser read it (parse_file reads universal newlines)."""
+    return digest(source.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _known_places(results: Sequence[ItemResult]) -> dict[int, _Place] | None:
+    """Places from the items' recorded lines; None when an item does not know its end."""
+    places: dict[int, _Place] = {}
+    for result in results:
+        item = result.item
+        if item.end_line <= 0:
+            return None
+        places[item.line] = _Place(item.line - 1, item.end_line)
+    return places
+
+
 def _places(source: str) -> dict[int, _Place]:
     """Item line number (1-based, as the parser reports it) -> where its paragraph lies."""
     places: dict[int, _Place] = {}
-    tokens = _MD.parse(source)
+    tokens = block_parser().parse(source)
     for index, token in enumerate(tokens):
         if (
             token.type == "paragraph_open"

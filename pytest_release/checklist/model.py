@@ -82,6 +82,7 @@ class ChecklistItem:
     criterion: Criterion
     line: int
     checked: bool = False
+    end_line: int = 0  # the last line of the item's paragraph (1-based; 0 = unknown)
 
     @property
     def markers(self) -> frozenset[str]:
@@ -97,6 +98,7 @@ class Checklist:
     title: str
     items: tuple[ChecklistItem, ...]
     roles: tuple[str, ...] = ()
+    digest: str = ""  # sha256 of the parsed text: tells whether item lines still hold
     _index: Mapping[str, ChecklistItem] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -8,17 +8,20 @@ heading (defaults for everything below it). Everything else is inferred from the
 from __future__ import annotations
 
 import difflib
+import functools
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, TypeVar
 
 from pytest_release.checklist.model import Checklist, ChecklistItem, Criterion, Phase, Severity
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ITEM_KEYS = frozenset({"id", "severity", "phase", "category", "criterion"})
 HEADING_KEYS = ITEM_KEYS - {"id"}
@@ -101,9 +104,28 @@ def parse_file(path: Path, options: ParseOptions | None = None) -> Checklist:
 
 
 _PATH_FIX = "point --checklist (or [tool.pytest_release] checklist) at a Markdown file"
-# Only block structure matters (headings, lists, tables); inline parsing and block rules a
-# checklist has no use for are off, which halves the parse time of a big checklist.
-_MD = MarkdownIt("commonmark").enable("table").disable(["inline", "reference", "blockquote", "hr"])
+
+
+@functools.cache
+def block_parser() -> MarkdownIt:
+    """The CommonMark parser for block structure only (headings, lists, tables).
+
+    Inline parsing and block rules a checklist has no use for are off, which halves the parse
+    time of a big checklist. Imported on first use: a run whose checklist comes from the
+    parse cache never loads markdown-it at all.
+    """
+    from markdown_it import MarkdownIt
+
+    return (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .disable(["inline", "reference", "blockquote", "hr"])
+    )
+
+
+def digest(source: str) -> str:
+    """The fingerprint of checklist text, as the parser saw it."""
+    return hashlib.sha256(source.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 @dataclass(slots=True)
@@ -119,7 +141,7 @@ def parse_text(
 ) -> Checklist:
     """Parse checklist Markdown held in memory."""
     opts = options or ParseOptions()
-    tokens = _MD.parse(source)
+    tokens = block_parser().parse(source)
     title = ""
     stack: list[_Heading] = []
     items: list[ChecklistItem] = []
@@ -148,8 +170,10 @@ def parse_text(
             match = _TASK.match(token.content)
             if match is None:
                 continue
-            line = _line(tokens[index - 1])
-            item = _make_item(token.content[match.end() :], match, stack, path, line, opts)
+            paragraph = tokens[index - 1]
+            line = _line(paragraph)
+            end = paragraph.map[1] if paragraph.map else 0  # where the filled view's note goes
+            item = _make_item(token.content[match.end() :], match, stack, path, (line, end), opts)
             if item.id in seen:
                 raise ChecklistError(
                     path,
@@ -161,7 +185,9 @@ def parse_text(
             items.append(item)
         elif token.type == "table_open" and not roles:
             roles = _signoff_roles(tokens, index)
-    return Checklist(path=path, title=title, items=tuple(items), roles=tuple(roles))
+    return Checklist(
+        path=path, title=title, items=tuple(items), roles=tuple(roles), digest=digest(source)
+    )
 
 
 def _line(token: Token) -> int:
@@ -213,9 +239,10 @@ def _make_item(
     task: re.Match[str],
     stack: list[_Heading],
     path: str,
-    line: int,
+    lines: tuple[int, int],
     opts: ParseOptions,
 ) -> ChecklistItem:
+    line, end_line = lines
     text, meta = _split_meta(rest, path, line, ITEM_KEYS)
     if not text:
         raise ChecklistError(path, line, "task item without text", "write what is to be checked")
@@ -248,6 +275,7 @@ def _make_item(
         criterion=criterion,
         line=line,
         checked=task.group(1) != " ",
+        end_line=end_line,
     )
 
 

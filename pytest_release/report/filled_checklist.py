@@ -40,7 +40,7 @@ def filled_checklist(record: RunRecord, redactor: Redactor) -> str:
             + "\n".join(footer(record))
             + "\n"
         )
-    return fill(source, record.items, redactor.text, footer(record))
+    return fill(source, record.items, redactor.text, footer(record), record.checklist.digest)
 
 
 def write_filled_checklist(report_dir: Path, record: RunRecord, redactor: Redactor) -> Path:

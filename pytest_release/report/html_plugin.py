@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_release.gc_pause import gc_paused
 from pytest_release.report.attachments import Attachments, Budget
 from pytest_release.report.banner import render_banner, render_run_details
 from pytest_release.report.checklist_table import render_checklist
@@ -156,10 +157,11 @@ class ReleaseHtmlReport:
                 parts.insert(1, f"release {record.release_version}")
             self._report_data.title = self.redactor.text(" · ".join(parts))
         redact = self.redactor.text
-        prefix.append(render_banner(record, redact))
-        prefix.append(render_run_details(record, environment, redact, self.html_path.name))
-        prefix.append(render_checklist(record, self.rows.get, redact))
-        prefix.append(render_signoff(record, redact))
+        with gc_paused():
+            prefix.append(render_banner(record, redact))
+            prefix.append(render_run_details(record, environment, redact, self.html_path.name))
+            prefix.append(render_checklist(record, self.rows.get, redact))
+            prefix.append(render_signoff(record, redact))
         usage = self.attachments.usage
         prefix.append(
             '<h2 class="rel-tests-heading" id="release-tests">Tests</h2>'
