@@ -16,6 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_release.config_number import is_number
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Playwright
 
@@ -134,7 +136,7 @@ def browser_settings(
     headless = _bool(table, "headless", True)
     snapshots = _bool(table, "trace_snapshots", False)
     timeout = table.get("timeout_s", 10.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+    if not is_number(timeout) or timeout <= 0:
         raise BrowserConfigError(
             f"[tool.pytest_release.browser] timeout_s = {timeout!r}: use a number of seconds > 0"
         )

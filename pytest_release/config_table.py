@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.settings import ConfigError
 
 
@@ -78,7 +79,7 @@ class Table:
         value = self._get(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        if not is_number(value) or value < minimum:
             raise ConfigError(f"{self.name} {key} = {value!r} must be a number >= {minimum:g}")
         return float(value)
 
@@ -91,7 +92,7 @@ class Table:
         value = self._get(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if not is_number(value, whole=True) or value < minimum:
             raise ConfigError(f"{self.name} {key} = {value!r} must be a whole number >= {minimum}")
         return value
 

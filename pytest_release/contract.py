@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from pytest_release.config_number import is_number
+
 
 class ContractConfigError(ValueError):
     """A bad value in [tool.pytest_release.pages|selectors|api]."""
@@ -101,7 +103,7 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, str) or not value:
             raise ContractConfigError(f"{where} = {value!r}: use a non-empty string")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if not is_number(value) or value <= 0:
         raise ContractConfigError(f"{where} = {value!r}: use a positive number")
     return type(default)(value)
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.settings import ConfigError
 
 DATA_DIR_ENV = "PYTEST_RELEASE_DATA_DIR"
@@ -123,7 +124,7 @@ class _Reader:
         value = self._raw(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if not is_number(value) or value <= 0:
             raise self._bad(key, value, "write a positive number")
         return float(value)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.probes.perf.budgets import Budgets, parse_budgets
 from pytest_release.settings import ConfigError
 
@@ -126,10 +127,7 @@ def _load(table: Any, defaults: LoadSettings, where: str, *, allow_full: bool) -
             values[key] = value
             continue
         kind, low, high = _BOUNDS[key]
-        ok_type = isinstance(value, int | float) and not isinstance(value, bool)
-        if kind is int:
-            ok_type = isinstance(value, int) and not isinstance(value, bool)
-        if not ok_type or not low <= value <= high:
+        if not is_number(value, whole=kind is int) or not low <= value <= high:
             raise ConfigError(
                 f"{where} {key} = {value!r}: use {'a whole number' if kind is int else 'a number'} "
                 f"from {low:g} to {high:g} (load is kept bounded)"

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.settings import ConfigError
 
 TABLE = "[tool.pytest_release.sandbox]"
@@ -179,8 +180,7 @@ def _strings(value: Any, where: str, *, paths: bool = False) -> tuple[str, ...]:
 
 
 def _number(value: Any, where: str, *, whole: bool = False, minimum: float = 1) -> Any:
-    kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+    if not is_number(value, whole=whole) or value < minimum:
         kind = "a whole number" if whole else "a number"
         raise ConfigError(f"{where} = {value!r}: use {kind} of at least {minimum:g}")
     return value

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_release.config_number import is_number
 from pytest_release.probes.headers import GRADES
 from pytest_release.settings import ConfigError
 
@@ -114,7 +115,7 @@ def security_settings(section: Mapping[str, Any], rootpath: Path | None = None) 
             f"use one of {', '.join(GRADES)}"
         )
     expiry = section.get("expiry_days", defaults.expiry_days)
-    if isinstance(expiry, bool) or not isinstance(expiry, int) or expiry < 0:
+    if not is_number(expiry, whole=True) or expiry < 0:
         raise ConfigError(f"{TABLE} expiry_days = {expiry!r} must be a whole number of days, >= 0")
     ca_file: Path | None = None
     if section.get("ca_file") is not None:

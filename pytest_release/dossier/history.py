@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.dossier.runs import DossierError, Run, load_run
 from pytest_release.results import readable_json
 
@@ -49,7 +50,7 @@ def history_settings(table: Mapping[str, Any], root: Path) -> HistorySettings:
             "allowed: dir (the history directory), keep (how many releases to keep)"
         )
     keep = table.get("keep", DEFAULT_KEEP)
-    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+    if not is_number(keep, whole=True) or keep < 1:
         raise DossierError(
             f"[tool.pytest_release.history] keep = {keep!r} is not allowed; "
             "use a whole number of at least 1"

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from pytest_release.config_number import is_number
 from pytest_release.probes.perf.stats import percentile
 from pytest_release.settings import ConfigError
 
@@ -344,7 +345,7 @@ def _limits(
 
 
 def _positive(value: Any, where: str, zero_ok: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise ConfigError(f"{where} = {value!r} must be a number (e.g. 1000)")
     if value < 0 or (value == 0 and not zero_ok):
         raise ConfigError(f"{where} = {value!r} must be {'>= 0' if zero_ok else 'positive'}")
