@@ -6,21 +6,17 @@ import socket
 import socketserver
 import ssl
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import trustme
-import uvicorn
 
 from pytest_release.probes.headers import Report, ScanError, scan
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from tests.security_servers import AsgiApp, Message, Receive, Send, serve_asgi
 
 GOOD_HEADERS = [
     ("content-type", "text/html; charset=utf-8"),
@@ -48,7 +44,7 @@ def asgi_app(
     status: int = 200,
     reflect_cors: bool = False,
     redirect_to: str | None = None,
-) -> Callable[[Message, Receive, Send], Awaitable[None]]:
+) -> AsgiApp:
     """A minimal ASGI app answering every GET alike and OPTIONS as a CORS endpoint would."""
 
     async def app(scope: Message, receive: Receive, send: Send) -> None:
@@ -86,35 +82,12 @@ def _free_socket() -> socket.socket:
 
 
 @contextmanager
-def uvicorn_server(
-    app: Callable[[Message, Receive, Send], Awaitable[None]], cert: Path | None = None
-) -> Iterator[int]:
+def uvicorn_server(app: AsgiApp, cert: Path | None = None) -> Iterator[int]:
     """Serve `app` on 127.0.0.1 (over TLS when `cert` is given); yield the port."""
-    sock = _free_socket()
-    port: int = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        log_level="critical",
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=2,
-        ssl_certfile=str(cert) if cert else None,
-        ssl_keyfile=str(cert) if cert else None,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            threading.Event().wait(0.01)
-        assert server.started, "uvicorn did not start"
+    with serve_asgi(app, cert) as url:
+        port = urlsplit(url).port
+        assert port is not None
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 class _RawHandler(socketserver.BaseRequestHandler):
