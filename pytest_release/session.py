@@ -21,6 +21,7 @@ from pytest_release.attestations import Attestations
 from pytest_release.checklist.link import Link, UnknownId, link
 from pytest_release.checklist.model import Checklist, ChecklistItem
 from pytest_release.gc_pause import gc_paused
+from pytest_release.git_commit import git_commit
 from pytest_release.junit import write_junit
 from pytest_release.keys import TARGET_KEY
 from pytest_release.outcomes import Inconclusive
@@ -241,7 +242,7 @@ class ReleaseSession:
             finished=_iso(finished),
             duration_s=time.perf_counter() - self.started_clock,
             release_version=self.settings.release_version,
-            commit=_git_commit(self.settings.rootpath),
+            commit=git_commit(self.settings.rootpath),
             target_url=self.target_url,
             target_version=self.target_version,
             files=self._files(),

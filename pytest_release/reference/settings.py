@@ -8,13 +8,13 @@ frozen, checked ``ReferenceSettings``.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_release import __version__
+from pytest_release.git_commit import git_commit
 
 DATA_DIR_ENV = "PYTEST_RELEASE_DATA_DIR"
 VERSION_ENV = "PYTEST_RELEASE_REFERENCE_VERSION"
@@ -46,20 +46,7 @@ def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 def detect_commit() -> str:
     """The git commit of the checkout this package runs from, or 'unknown'."""
-    here = Path(__file__).resolve().parent
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else "unknown"
+    return git_commit(Path(__file__).resolve().parent) or "unknown"
 
 
 def parse_when(value: str, *, name: str) -> datetime:
