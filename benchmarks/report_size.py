@@ -16,18 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pytest_release.browser import BrowserSettings, launch_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "suites" / "checklist.md"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TESTS = 1000
 SCREENSHOTS = 20
 FAILING_SCREENSHOTS = 5
@@ -58,7 +50,7 @@ def take_screenshots(folder: Path) -> list[int]:
 
     sizes = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, BrowserSettings())
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         for n in range(SCREENSHOTS):
             page.set_content(page_html(n))
@@ -152,7 +144,7 @@ def open_times(report: Path, baseline: Path) -> tuple[list[float], list[float], 
     base_cpu: list[float] = []
     facts: dict[str, Any] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, BrowserSettings())
         for _ in range(OPENS):
             base_seconds, base_facts = open_once(browser, baseline)
             base_times.append(base_seconds)

@@ -21,18 +21,8 @@ import pytest
 
 from pytest_release.report.attachments import Attachments, Budget
 from pytest_release.report.redaction import ReportRedactor
+from tests.chromium import chromium_browser
 from tests.conftest import SEED_CHECKLIST, results
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def png(width: int = 64, height: int = 40, seed: int = 1) -> bytes:
@@ -98,14 +88,7 @@ class Opened:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from chromium_browser()
 
 
 @pytest.fixture
