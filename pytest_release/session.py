@@ -60,6 +60,7 @@ class _TestState:
     severity: str | None = None
     inconclusive: tuple[str, str] | None = None
     evidence: list[str] = field(default_factory=list)
+    properties_read: list[tuple[str, object]] | None = None  # the last list read, as it was
 
     def final(self) -> tuple[Outcome, str | None]:
         """Setup decides first, then the call; a failing teardown turns a pass into an error."""
@@ -169,7 +170,10 @@ class ReleaseSession:
         if state is None:
             state = self.tests[report.nodeid] = _TestState(report.nodeid)
         state.duration_s += report.duration
-        self._read_properties(state, report.user_properties)
+        properties = report.user_properties
+        if properties != state.properties_read:  # setup, call, teardown mostly carry the same
+            self._read_properties(state, properties)
+            state.properties_read = list(properties)
         outcome = _outcome(report)
         if outcome is not None:
             state.phases[report.when] = (outcome, _message(report))

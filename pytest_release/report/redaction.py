@@ -7,7 +7,7 @@ whose keys must stay as they are; the two helpers here cover those shapes.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_release.redact import Redactor
@@ -22,20 +22,40 @@ class ReportRedactor(Redactor):
         redacted = self.text(plain)
         return value if redacted == plain else html.escape(redacted)
 
-    def strings(self, value: Any, _seen: dict[str, str] | None = None) -> Any:
+    def strings(self, value: Any) -> Any:
         """Redact every string leaf of JSON-like data; keys stay as they are (a public format).
 
         Node ids, sections and statuses repeat across a big run: each distinct string is
-        redacted once.
+        redacted once. Leaves are handled inline, containers recursively: a big run has tens
+        of thousands of leaves, and a call per leaf was most of the cost.
         """
-        seen = {} if _seen is None else _seen
-        if isinstance(value, str):
-            done = seen.get(value)
-            if done is None:
-                done = seen[value] = self.text(value)
-            return done
-        if isinstance(value, Mapping):
-            return {k: self.strings(v, seen) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.strings(v, seen) for v in value]
-        return value
+        seen: dict[str, str] = {}
+        text = self.text
+
+        def walk(node: Any) -> Any:
+            if isinstance(node, str):
+                done = seen.get(node)
+                if done is None:
+                    done = seen[node] = text(node)
+                return done
+            pairs: Iterable[tuple[Any, Any]]
+            if isinstance(node, Mapping):
+                pairs = node.items()
+            elif isinstance(node, list | tuple):
+                pairs = enumerate(node)
+            else:
+                return node
+            out: dict[Any, Any] = {}
+            for key, item in pairs:
+                if isinstance(item, str):
+                    done = seen.get(item)
+                    if done is None:
+                        done = seen[item] = text(item)
+                    out[key] = done
+                elif isinstance(item, Mapping | list | tuple):
+                    out[key] = walk(item)
+                else:
+                    out[key] = item
+            return out if isinstance(node, Mapping) else list(out.values())
+
+        return walk(value)
