@@ -8,7 +8,6 @@ verdict, writes the report files and sets the exit status.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -335,17 +334,3 @@ def _relative(path: Path, base: Path) -> str:
     except ValueError:
         return str(path)
 
-
-def _git_commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
