@@ -10,14 +10,14 @@ verdict, and the machine's load average (two shared cores stretch everything).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pytest_release.suite_process import read_results, run_pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 45.0
@@ -32,29 +32,10 @@ SUITES = (
 
 def one_run(report_dir: Path) -> tuple[float, list[tuple[float, str]], str]:
     """(wall seconds, the three slowest tests, verdict)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
     start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *SUITES,
-            "--report-dir",
-            str(report_dir),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_pytest(SUITES, report_dir, cwd=ROOT, timeout=300)
     wall = time.perf_counter() - start
-    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    results = read_results(report_dir)
     if done.returncode != 0:
         print(done.stdout[-2000:], file=sys.stderr)
     slowest = sorted(((t["duration_s"], t["nodeid"]) for t in results["tests"]), reverse=True)

@@ -11,14 +11,14 @@ load average: a loaded machine stretches the reference start-up most.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pytest_release.suite_process import read_results, run_pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 10.0
@@ -34,29 +34,10 @@ SUITES = (
 
 def one_run(report_dir: Path) -> tuple[float, float, str]:
     """(wall seconds, seconds pytest recorded for the tests incl. set-up, verdict)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
     start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *SUITES,
-            "--report-dir",
-            str(report_dir),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_pytest(SUITES, report_dir, cwd=ROOT, timeout=300)
     wall = time.perf_counter() - start
-    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    results = read_results(report_dir)
     if done.returncode != 0:
         print(done.stdout[-2000:], file=sys.stderr)
     tests = sum(t["duration_s"] for t in results["tests"])

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.suite_runner import run_and_read
+
 SANDBOX = "suites/postdeploy/security/test_sandbox_isolation.py"
 RATE_POST = "suites/postdeploy/security/test_sandbox_rate_limit.py"
 RATE_PRE = "suites/predeploy/security/test_api_rate_limit.py"
@@ -63,32 +64,8 @@ class Run:
 
 def run_suites(tmp_path: Path, *files: str, args: tuple[str, ...] = ()) -> Run:
     report_dir = tmp_path / "reports"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
-    env.update(SECRET_ENV)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *files,
-            "--report-dir",
-            str(report_dir),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    results = report_dir / "results.json"
-    assert results.is_file(), f"no results.json; pytest said:\n{output[-3000:]}"
-    return Run(done.returncode, output, json.loads(results.read_text()), report_dir)
+    finished = run_and_read(files, report_dir, extra_args=args, env=SECRET_ENV, timeout=240)
+    return Run(*finished, report_dir)
 
 
 def test_healthy_reference_passes_all_five_items(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ A budget with no samples and a malformed budget fail loudly; an artificially fas
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_release.suite_process import OWN_SETTINGS_AND_XDIST
+from tests.suite_runner import run_and_read
 
 ROOT = Path(__file__).resolve().parents[1]
 PERF = ROOT / "suites" / "postdeploy" / "performance"
@@ -48,13 +50,6 @@ def run_suite(
     tmp_path: Path, *args: str, files: tuple[str, ...] = (str(PERF),), pyproject: str | None = None
 ) -> Run:
     report_dir = tmp_path / "reports"
-    # Not PYTEST_XDIST_*: when this test itself runs on an xdist worker, pytest-benchmark in
-    # the child would see PYTEST_XDIST_WORKER and switch itself off.
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_RELEASE_", "PYTEST_XDIST_"))
-    }
     extra: list[str] = []
     if pyproject is not None:
         project = tmp_path / "project"
@@ -65,31 +60,17 @@ def run_suite(
             encoding="utf-8",
         )
         extra = ["-c", str(project / "pyproject.toml"), "--rootdir", str(project)]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *files,
-            *extra,
-            "--report-dir",
-            str(report_dir),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *args,
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    # Not PYTEST_XDIST_*: when this test itself runs on an xdist worker, pytest-benchmark in
+    # the child would see PYTEST_XDIST_WORKER and switch itself off.
+    return Run(
+        *run_and_read(
+            (*files, *extra),
+            report_dir,
+            extra_args=args,
+            drop=OWN_SETTINGS_AND_XDIST,
+            timeout=600,
+        )
     )
-    output = done.stdout + done.stderr
-    results_file = report_dir / "results.json"
-    assert results_file.is_file(), f"no results.json; pytest said:\n{output[-3000:]}"
-    return Run(done.returncode, output, json.loads(results_file.read_text(encoding="utf-8")))
 
 
 def test_healthy_reference_passes_every_performance_item(tmp_path: Path) -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +23,8 @@ from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
 
 from tests.security_servers import reference_over_tls, serve_wsgi
+from tests.suite_runner import run_and_read
 
-ROOT = Path(__file__).resolve().parents[1]
 SUITES = (
     "suites/postdeploy/security/test_security_headers.py",
     "suites/postdeploy/security/test_sensitive_information.py",
@@ -87,32 +84,8 @@ def run_suites(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None, files: tuple[str, ...] = SUITES
 ) -> Run:
     report_dir = tmp_path / "reports"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_RELEASE_")}
-    environ.update(env or {})
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *files,
-            "--report-dir",
-            str(report_dir),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *args,
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    results_file = report_dir / "results.json"
-    assert results_file.is_file(), f"no results.json; pytest said:\n{output[-3000:]}"
-    return Run(done.returncode, output, json.loads(results_file.read_text()), report_dir)
+    finished = run_and_read(files, report_dir, extra_args=args, env=env, timeout=300)
+    return Run(*finished, report_dir)
 
 
 def test_healthy_reference_passes_every_item_with_grade_a(tmp_path: Path) -> None:
