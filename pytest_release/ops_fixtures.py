@@ -1,6 +1,7 @@
 """Fixtures shared by the operations suites (deploy, postdeploy/monitoring, rollback).
 
-Each suite's conftest.py imports the ones it uses. They resolve, once per session, where
+Each suite's conftest.py imports them all (``from pytest_release.ops_fixtures import *``,
+which takes ``__all__``: the fixtures, nothing else). They resolve, once per session, where
 the deployment keeps what the checks read: its state directory, log, database, backups,
 the schedule, and when the deployment started.
 """
@@ -32,6 +33,21 @@ from pytest_release.probes.schedule import (
 )
 from pytest_release.settings import ConfigError
 from pytest_release.target import Target, make_client
+
+__all__ = [
+    "backup_dir",
+    "data_dir",
+    "database_url",
+    "deploy_started",
+    "log_source",
+    "migrations_dir",
+    "now",
+    "ops_http",
+    "ops_settings",
+    "schedule_position",
+    "schedule_steps",
+    "scheduled_window",
+]
 
 OPS_CONFIG_ENV = "PYTEST_RELEASE_OPS_CONFIG"
 REFERENCE_MIGRATIONS = Path(__file__).resolve().parent / "reference" / "migrations"

@@ -2,17 +2,4 @@
 
 from __future__ import annotations
 
-from pytest_release.ops_fixtures import (  # noqa: F401  (fixtures for this suite)
-    backup_dir,
-    data_dir,
-    database_url,
-    deploy_started,
-    log_source,
-    migrations_dir,
-    now,
-    ops_http,
-    ops_settings,
-    schedule_position,
-    schedule_steps,
-    scheduled_window,
-)
+from pytest_release.ops_fixtures import *  # noqa: F403  (the operations fixtures)
