@@ -315,7 +315,7 @@ def test_junit_view_carries_checklist_ids_severity_and_verdict() -> None:
 
 
 def test_junit_view_stays_well_formed_with_control_characters_and_quotes() -> None:
-    message = 'assert "a" == \'b\'\n\x1b[31mred\x1b[0m & <tag>\x00'
+    message = "assert \"a\" == 'b'\n\x1b[31mred\x1b[0m & <tag>\x00"
     records = (
         TestRecord('suites/t.py::test_x[a"b]', Outcome.FAILED, 0.1, ("post.home",), None, message),
         TestRecord("suites/t.py::test_err", Outcome.ERROR, 0.1, (), None, ""),
