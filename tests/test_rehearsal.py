@@ -113,4 +113,9 @@ def test_a_broken_release_is_rolled_back_and_verified(tmp_path: Path) -> None:
         combined["rollback.initiate.verify"]["run"],
     ) == ("pass", "rollback")
     assert combined["rollback.post.root-cause"]["status"] == "manual"
+    go_live = combined["deploy.go-live.monitor"]
+    assert (go_live["status"], go_live["note"]) == (
+        "skip",
+        "not reached: the release was rolled back first",
+    )
     assert (work / smoke_tests["report"]).is_file()

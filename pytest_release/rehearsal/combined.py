@@ -5,7 +5,8 @@ an attestation, waiver or not-applicable entry decided it), with one exception: 
 run re-checks smoke and functionality on the previous release, and those re-checks do not
 replace what the failed release showed - they count only for the rollback items and for
 items no earlier run judged. An item no run judged is "na" when it belongs to the
-rollback plan and no rollback was needed, otherwise "skip" with the reason.
+rollback plan and no rollback was needed, otherwise "skip" with the reason (not reached
+before the rollback, or not run at all, e.g. predeploy with ``--quick``).
 
 The staging e2e run is an input of the pre-deployment checks (its JUnit report), not a
 verdict on production, so it judges no item here. ``run`` and ``report`` on each item say
@@ -73,6 +74,8 @@ def combined_record(
             )
         elif entry["id"].startswith("rollback.") and not rolled_back:
             entry.update(status="na", note="no rollback was needed in this rehearsal")
+        elif rolled_back:
+            entry.update(status="skip", note="not reached: the release was rolled back first")
         else:
             entry.update(status="skip", note="no run of this rehearsal judged it")
         items.append(entry)
