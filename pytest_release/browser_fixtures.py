@@ -47,6 +47,7 @@ _WARM_KEY = pytest.StashKey["BrowserContext"]()
 # What "fresh" means in the warm profile: all of the site's data, none of the caches.
 _SITE_DATA = "cookies,local_storage,indexeddb,websql,service_workers,cache_storage,file_systems"
 HEADED_ENV = "PYTEST_RELEASE_HEADED"
+_KEEPER_NAME = "release-report-keeper"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,18 +82,32 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         target_provider(config).prestart()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Keep each phase's report so fixture teardown knows whether the test failed."""
-    report = yield
-    item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
-    return report
+class _ReportKeeper:
+    """Keeps each phase's report on the item, so fixture teardown knows whether it failed.
+
+    Registered by the first browser fixture that needs it (its setup runs before that test's
+    setup report is made), so runs without browser tests pay nothing per test.
+    """
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
+        return report
+
+
+def _keep_reports(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin(_KEEPER_NAME):
+        config.pluginmanager.register(_ReportKeeper(), _KEEPER_NAME)
 
 
 def node_failed(node: pytest.Item) -> bool:
-    """Whether setup or the test itself failed (read in fixture teardown)."""
+    """Whether setup or the test itself failed (read in fixture teardown).
+
+    Only for nodes whose fixtures called ``_keep_reports`` during their setup.
+    """
     reports = node.stash.get(_REPORTS_KEY, {})
     return any(r.failed for r in reports.values())
 
@@ -172,6 +187,7 @@ def release_context(
     evidence: EvidenceRecorder,
 ) -> Iterator[BrowserContext]:
     """A fresh browser context on the target (or the warm profile), traced for evidence."""
+    _keep_reports(request.config)
     settings = _browser_settings(request.config)
     warm = request.config.stash.get(_WARM_KEY, None)
     if warm is not None:
@@ -236,6 +252,7 @@ def release_page(
     evidence: EvidenceRecorder,
 ) -> Iterator[Page]:
     """A page in a fresh context; its browser log is evidence, and a screenshot on failure."""
+    _keep_reports(request.config)
     page = release_context.new_page()
     warm = request.config.stash.get(_WARM_KEY, None) is release_context
     if warm:

@@ -79,16 +79,19 @@ def render_junit(record: RunRecord, redactor: Redactor) -> bytes:
             inner.append(f"<{child} message={_attr(first)}>{_text(message)}</{child}>")
         out.append(f">{''.join(inner)}</testcase>\n" if inner else " />\n")
     out.append("</testsuite></testsuites>")
-    return "".join(out).encode("utf-8", errors="replace")
+    return _legal("".join(out)).encode("utf-8", errors="replace")
 
 
-def _legal(value: str) -> str:
-    """Characters XML 1.0 cannot carry at all (ANSI escapes, NULs) as visible #xNN text."""
-    return _ILLEGAL.sub(lambda m: f"#x{ord(m.group()):02X}", value)
+def _legal(document: str) -> str:
+    """Characters XML 1.0 cannot carry at all (ANSI escapes, NULs) as visible #xNN text.
+
+    Run once over the whole document: only the values can hold such characters.
+    """
+    return _ILLEGAL.sub(lambda m: f"#x{ord(m.group()):02X}", document)
 
 
 def _text(value: str) -> str:
-    return _legal(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(value: str) -> str:

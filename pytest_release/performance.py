@@ -157,7 +157,14 @@ class PerformanceFigures:
         self.figures: dict[str, Figure] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not any(name == PROP_PERFORMANCE for name, _ in report.user_properties):
+        # The teardown report carries every property the test recorded (they accumulate on
+        # the item), so the other phases are skipped: this runs for every test of every run.
+        if report.when != "teardown":
+            return
+        for name, _ in report.user_properties:
+            if name == PROP_PERFORMANCE:
+                break
+        else:
             return
         ids = tuple(
             i

@@ -40,6 +40,13 @@ _BUILTIN_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# One search over the lower-cased text for every cheap test below: text without any of these
+# (most node ids, checklist texts, statuses) cannot match a built-in rule and is returned as is.
+_ANY_WORD = re.compile(
+    "|".join(re.escape(w) for w in (*_SECRET_NAME_WORDS, "=", *(w for _, w in _BUILTIN_PATTERNS)))
+)
+
+
 class Redactor:
     """Redacts secrets from text and from JSON-like data."""
 
@@ -48,9 +55,12 @@ class Redactor:
             *((re.compile(p), word) for p, word in _BUILTIN_PATTERNS),
             *((re.compile(p), None) for p in patterns),
         ]
+        self._configured = len(self._patterns) > len(_BUILTIN_PATTERNS)
 
     def text(self, value: str) -> str:
         lowered = value.lower()
+        if not self._configured and _ANY_WORD.search(lowered) is None:
+            return value
         if any(word in lowered for word in _SECRET_NAME_WORDS):  # the regexes are slow; skip
             value = _QUOTED_PAIR.sub(
                 lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", value

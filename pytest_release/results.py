@@ -128,18 +128,22 @@ def to_json(record: RunRecord) -> dict[str, Any]:
     }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def readable_json(data: dict[str, Any]) -> str:
     """One top-level key per line and one list element per line: diffable, and fast to write
     (json's indent= switches to its slow pure-Python encoder, which dominated big runs)."""
+    encode = _ENCODER.encode  # json.dumps(..., ensure_ascii=False) builds an encoder per call
     lines = ["{"]
     for n, (key, value) in enumerate(data.items()):
         comma = "," if n < len(data) - 1 else ""
-        name = json.dumps(key)
+        name = encode(key)
         if isinstance(value, list) and value:
-            elements = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            elements = ",\n    ".join(map(encode, value))
             lines.append(f"  {name}: [\n    {elements}\n  ]{comma}")
         else:
-            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}{comma}")
+            lines.append(f"  {name}: {encode(value)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -144,6 +144,8 @@ class ReleaseSession:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if call.excinfo is None and report.when != "setup":
+            return report  # most reports: nothing to add
         extra: list[tuple[str, object]] = []
         if call.excinfo is not None and call.excinfo.errisinstance(Inconclusive):
             exc = call.excinfo.value
