@@ -7,10 +7,12 @@ whose keys must stay as they are; the two helpers here cover those shapes.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pytest_release.redact import Redactor
+
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 class ReportRedactor(Redactor):
@@ -32,30 +34,32 @@ class ReportRedactor(Redactor):
         seen: dict[str, str] = {}
         text = self.text
 
+        def redacted(leaf: str) -> str:
+            done = seen.get(leaf)
+            if done is None:
+                done = seen[leaf] = text(leaf)
+            return done
+
         def walk(node: Any) -> Any:
-            if isinstance(node, str):
-                done = seen.get(node)
-                if done is None:
-                    done = seen[node] = text(node)
-                return done
-            pairs: Iterable[tuple[Any, Any]]
+            kind = type(node)  # exact types first: isinstance against an ABC is slow
+            if kind is str:
+                return redacted(node)
+            if kind is dict:
+                return {
+                    k: redacted(v) if type(v) is str else v if type(v) in _SCALARS else walk(v)
+                    for k, v in node.items()
+                }
+            if kind is list or kind is tuple:
+                return [
+                    redacted(v) if type(v) is str else v if type(v) in _SCALARS else walk(v)
+                    for v in node
+                ]
+            if isinstance(node, str):  # str subclasses (enums)
+                return redacted(str(node))
             if isinstance(node, Mapping):
-                pairs = node.items()
-            elif isinstance(node, list | tuple):
-                pairs = enumerate(node)
-            else:
-                return node
-            out: dict[Any, Any] = {}
-            for key, item in pairs:
-                if isinstance(item, str):
-                    done = seen.get(item)
-                    if done is None:
-                        done = seen[item] = text(item)
-                    out[key] = done
-                elif isinstance(item, Mapping | list | tuple):
-                    out[key] = walk(item)
-                else:
-                    out[key] = item
-            return out if isinstance(node, Mapping) else list(out.values())
+                return {k: walk(v) for k, v in node.items()}
+            if isinstance(node, list | tuple):
+                return [walk(v) for v in node]
+            return node
 
         return walk(value)
