@@ -61,6 +61,7 @@ def _waiver(waiver: Waiver, expired: bool) -> dict[str, Any]:
         "expires": waiver.expires.isoformat(),
         "by": waiver.by,
         "expired": expired,
+        "covers": waiver.covers,
     }
 
 

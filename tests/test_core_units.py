@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from pytest_release.attestations import Attestations, load_attestations
@@ -14,7 +15,8 @@ from pytest_release.checklist.model import Checklist, Phase, Status
 from pytest_release.checklist.parse import parse_text
 from pytest_release.junit import render_junit
 from pytest_release.redact import REDACTED, Redactor
-from pytest_release.results import RunRecord
+from pytest_release.report.checklist_table import _attestation
+from pytest_release.results import RunRecord, load_schema, to_json
 from pytest_release.settings import ConfigError, build_settings
 from pytest_release.status import ItemResult, Outcome, TestRecord, item_results
 from pytest_release.verdict import Decision, VerdictContext, builtin_reasons, decide, run_phase
@@ -138,6 +140,23 @@ def test_waiver_covering_inconclusive_waives_only_what_could_not_be_checked(
         if r.item.id == "post.home"
     ]
     assert still_failing.status is Status.FAIL
+    record = RunRecord(
+        checklist=CHECKLIST,
+        items=tuple(item_results(CHECKLIST, [unsure], attestations, lambda i: True)),
+        tests=(unsure,),
+        verdict=decide(VerdictContext(items=(), phase="postdeploy"), []),
+        attestations=attestations,
+        phase="postdeploy",
+        markexpr="",
+        started="2025-07-25T23:30:00Z",
+        finished="2025-07-25T23:31:00Z",
+        duration_s=1.0,
+    )
+    data = to_json(record)
+    jsonschema.validate(data, load_schema())
+    assert data["waivers"][0]["covers"] == "inconclusive"
+    cell = _attestation("post.home", attestations, str)
+    assert "waived (only while it cannot be checked) by b until 2025-07-25" in cell
     path.write_text(path.read_text().replace('"inconclusive"', '"anything"'))
     with pytest.raises(ConfigError, match="covers = 'anything' is not allowed"):
         load_attestations(path, CHECKLIST, dt.date(2025, 7, 25))

@@ -175,7 +175,10 @@ def _attestation(item_id: str, attestations: Attestations, redact: Redact) -> st
         parts.append(f"not applicable{by}: {na.reason}")
     waiver = attestations.waiver(item_id)
     if waiver is not None:
-        parts.append(f"waived by {waiver.by} until {waiver.expires.isoformat()}: {waiver.reason}")
+        scope = " (only while it cannot be checked)" if waiver.covers == "inconclusive" else ""
+        parts.append(
+            f"waived{scope} by {waiver.by} until {waiver.expires.isoformat()}: {waiver.reason}"
+        )
     for expired in attestations.expired_waivers:
         if expired.item == item_id:
             parts.append(
