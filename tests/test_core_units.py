@@ -282,6 +282,25 @@ def test_redaction_of_headers_urls_and_patterns() -> None:
     assert redactor.text("postgres://app:hunter2@db/x") == f"postgres://app:{REDACTED}@db/x"
 
 
+def _record(records: tuple[TestRecord, ...], target_url: str | None = None) -> RunRecord:
+    """A postdeploy run record of these tests against CHECKLIST."""
+    items: tuple[ItemResult, ...] = item_results(CHECKLIST, records, Attestations(), lambda i: True)
+    ctx = VerdictContext(items=items, phase="postdeploy", tests_run=len(records))
+    return RunRecord(
+        checklist=CHECKLIST,
+        items=items,
+        tests=records,
+        verdict=decide(ctx, builtin_reasons(ctx)),
+        attestations=Attestations(),
+        phase="postdeploy",
+        markexpr="postdeploy",
+        started="2025-07-25T23:30:00Z",
+        finished="2025-07-25T23:31:00Z",
+        duration_s=60.0,
+        target_url=target_url,
+    )
+
+
 def test_junit_view_carries_checklist_ids_severity_and_verdict() -> None:
     records = (
         TestRecord(
@@ -299,21 +318,7 @@ def test_junit_view_carries_checklist_ids_severity_and_verdict() -> None:
             "suites/post/test_a.py::test_skip", Outcome.SKIPPED, 0.0, (), None, "no browser"
         ),
     )
-    items: tuple[ItemResult, ...] = item_results(CHECKLIST, records, Attestations(), lambda i: True)
-    ctx = VerdictContext(items=items, phase="postdeploy", tests_run=3)
-    record = RunRecord(
-        checklist=CHECKLIST,
-        items=items,
-        tests=records,
-        verdict=decide(ctx, builtin_reasons(ctx)),
-        attestations=Attestations(),
-        phase="postdeploy",
-        markexpr="postdeploy",
-        started="2025-07-25T23:30:00Z",
-        finished="2025-07-25T23:31:00Z",
-        duration_s=60.0,
-        target_url="https://u:pw@h.test/",
-    )
+    record = _record(records, target_url="https://u:pw@h.test/")
     root = ET.fromstring(render_junit(record, Redactor()))
     suite = root.find("testsuite")
     assert suite is not None
@@ -339,21 +344,7 @@ def test_junit_view_stays_well_formed_with_control_characters_and_quotes() -> No
         TestRecord('suites/t.py::test_x[a"b]', Outcome.FAILED, 0.1, ("post.home",), None, message),
         TestRecord("suites/t.py::test_err", Outcome.ERROR, 0.1, (), None, ""),
     )
-    items = item_results(CHECKLIST, records, Attestations(), lambda i: True)
-    ctx = VerdictContext(items=items, phase="postdeploy", tests_run=2)
-    record = RunRecord(
-        checklist=CHECKLIST,
-        items=items,
-        tests=records,
-        verdict=decide(ctx, builtin_reasons(ctx)),
-        attestations=Attestations(),
-        phase="postdeploy",
-        markexpr="",
-        started="2025-07-25T23:30:00Z",
-        finished="2025-07-25T23:31:00Z",
-        duration_s=1.0,
-    )
-    suite = ET.fromstring(render_junit(record, Redactor())).find("testsuite")
+    suite = ET.fromstring(render_junit(_record(records), Redactor())).find("testsuite")
     assert suite is not None
     first, second = suite.findall("testcase")
     assert first.get("name") == 'test_x[a"b]'
