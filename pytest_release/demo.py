@@ -16,6 +16,7 @@ run or the record is not valid.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,10 @@ from pytest_release.rehearsal.summary import write_summary
 from pytest_release.results import load_schema
 
 REPORTS = Path("reports")
+# What a plain `pytest` run writes into the report dir: left next to the combined record they
+# would be read as this demo's (a CI job picking up reports/junit.xml, say).
+PLAIN_RUN_FILES = ("results.json", "report.html", "junit.xml", "checklist.md")
+PLAIN_RUN_DIRS = ("evidence", "benchmarks")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pytest-release demo: {exc}", file=sys.stderr)
         return 2
     reports = args.reports.resolve()
-    for stale in ("results.json", "report.html"):
-        (reports / stale).unlink(missing_ok=True)
+    _remove_plain_run_outputs(reports)
     started = time.monotonic()
     print("pytest-release demo: rehearsing the deployment schedule on the reference deployment")
     rehearsal = Rehearsal(
@@ -91,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Results: {results}")
     print(f"({time.monotonic() - started:.0f} s)")
     return 0
+
+
+def _remove_plain_run_outputs(reports: Path) -> None:
+    for name in PLAIN_RUN_FILES:
+        (reports / name).unlink(missing_ok=True)
+    for name in PLAIN_RUN_DIRS:
+        shutil.rmtree(reports / name, ignore_errors=True)
 
 
 if __name__ == "__main__":

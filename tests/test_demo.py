@@ -24,6 +24,9 @@ OPS = ("deploy.", "post.monitoring.", "rollback.")
 
 def test_demo_rehearses_the_schedule_and_records_every_item(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
+    (reports / "evidence").mkdir(parents=True)  # what an earlier plain pytest run left there
+    (reports / "evidence" / "old.txt").write_text("from another run\n")
+    (reports / "junit.xml").write_text("<testsuites/>\n")
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_RELEASE_", "PYTEST_XDIST"))
     }
@@ -71,3 +74,4 @@ def test_demo_rehearses_the_schedule_and_records_every_item(tmp_path: Path) -> N
     assert f"Report:  {reports / 'report.html'}" in done.stdout
     assert "Verdict: GO" in done.stdout and "82 checklist items" in done.stdout
     assert not list((reports / "rehearsal" / "redis").glob("*.rdb"))
+    assert not (reports / "junit.xml").exists() and not (reports / "evidence").exists()
